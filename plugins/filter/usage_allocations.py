@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, puhuri.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: usage_allocations
+short_description: Group usage rows by allocation, mapping local account names to allocations
+version_added: 0.1.0
+description:
+  - Turns usage rows (one amount of one component of one allocation each) into the O(ignore:allocations) list of
+    the bulk form of puhuri.core.puhuri_usage. Used by the role puhuri.core.report_usage.
+  - A row names its allocation by C(backend_id) (your local account name) or by C(uuid); a C(backend_id) is looked
+    up among O(resources).
+  - Rows of the same allocation and component are added up (for example one row per user of an account); the sum is
+    rounded to 2 decimals, half up, as the API keeps 2 decimals.
+  - Every problem (missing or unknown keys, bad amounts, unknown allocations) is reported at once.
+author:
+  - puhuri.core developers (@puhuri)
+positional: _input, resources, unknown
+options:
+  _input:
+    description:
+      - The rows, each a dict with C(backend_id) or C(uuid), C(component), C(amount) (a number of at least 0) and
+        optionally C(description) and C(source) (where the row came from, for messages).
+    type: list
+    elements: dict
+    required: true
+  resources:
+    description:
+      - The allocations usage can be reported for, as puhuri.core.puhuri_resource_info returns them (C(uuid) and
+        C(backend_id)). A row naming an allocation that is not among them is unknown.
+    type: list
+    elements: dict
+    required: true
+  unknown:
+    description: C(fail) on rows whose allocation is unknown, or C(skip) them (they are returned in RV(_value.skipped)).
+    type: str
+    choices: [fail, skip]
+    default: fail
+'''
+
+EXAMPLES = r'''
+- name: Group the rows
+  ansible.builtin.set_fact:
+    grouped: "{{ rows | puhuri.core.usage_allocations(listing.resources, unknown='skip') }}"
+'''
+
+RETURN = r'''
+_value:
+  description: The grouped usage.
+  type: dict
+  contains:
+    allocations:
+      description:
+        - For puhuri.core.puhuri_usage, in the order of first appearance, each with C(resource_uuid) and C(usages)
+          (a list of C(type), C(amount) as a decimal string, and C(description) when a row gave one).
+      type: list
+      elements: dict
+    skipped:
+      description: The rows skipped because their allocation is unknown (with O(unknown=skip)).
+      type: list
+      elements: dict
+'''
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
+
+KEYS = ['backend_id', 'uuid', 'component', 'amount', 'description', 'source']
+CENT = Decimal('0.01')
+
+
+def amount_of(value):
+    if isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
+def usage_allocations(rows, resources, unknown='fail'):
+    if unknown not in ('fail', 'skip'):
+        raise AnsibleFilterError("unknown must be 'fail' or 'skip', got %r" % (unknown,))
+    by_backend_id, listed = {}, set()
+    for resource in resources:
+        uuid = normalize_uuid(resource['uuid'])
+        listed.add(uuid)
+        if resource.get('backend_id'):
+            by_backend_id.setdefault(resource['backend_id'], []).append(uuid)
+    problems, skipped, totals, descriptions, unknown_found = [], [], {}, {}, False
+    for index, row in enumerate(rows):
+        where = (row.get('source') if isinstance(row, dict) else None) or 'puhuri_usage_rows[%d]' % index
+        if not isinstance(row, dict):
+            problems.append('%s must be a dict with backend_id or uuid, component and amount' % where)
+            continue
+        extra = sorted(set(row) - set(KEYS))
+        backend_id, uuid = str(row.get('backend_id') or '').strip(), str(row.get('uuid') or '').strip()
+        component, amount = str(row.get('component') or '').strip(), amount_of(row.get('amount'))
+        row_problems = []
+        if extra:
+            row_problems.append('unknown key(s) %s (allowed: %s)' % (', '.join(extra), ', '.join(KEYS)))
+        if bool(backend_id) == bool(uuid):
+            row_problems.append('needs exactly one of backend_id and uuid')
+        elif uuid and not is_uuid(uuid):
+            row_problems.append('uuid must be a UUID, got %r' % uuid)
+        if not component:
+            row_problems.append('needs a component (for example cpu_k_hours)')
+        if amount is None:
+            row_problems.append('amount must be a number of at least 0, got %r' % (row.get('amount'),))
+        if row_problems:
+            problems.append('%s: %s' % (where, '; '.join(row_problems)))
+            continue
+        if uuid:
+            matches = [normalize_uuid(uuid)] if normalize_uuid(uuid) in listed else []
+        else:
+            matches = by_backend_id.get(backend_id, [])
+        if len(matches) > 1:
+            problems.append('%s: backend_id %r belongs to several allocations (%s); name the allocation by uuid'
+                            % (where, backend_id, ', '.join(matches)))
+            continue
+        if not matches:
+            what = 'backend_id %r' % backend_id if backend_id else 'uuid %s' % uuid
+            if unknown == 'skip':
+                skipped.append(dict(row, source=where))
+            else:
+                problems.append('%s: %s is not one of the allocations usage can be reported for' % (where, what))
+                unknown_found = True
+            continue
+        per_component = totals.setdefault(matches[0], {})
+        per_component[component] = per_component.get(component, Decimal(0)) + amount
+        if row.get('description'):
+            descriptions[(matches[0], component)] = str(row['description'])
+    if unknown_found:
+        problems.append('rows of accounts that are not Puhuri allocations can be skipped (puhuri_usage_unknown: skip)')
+    if problems:
+        raise AnsibleFilterError('usage rows: ' + '; '.join(problems))
+    allocations = []
+    for uuid, per_component in totals.items():
+        usages = []
+        for component, total in per_component.items():
+            usage = dict(type=component, amount=str(total.quantize(CENT, rounding=ROUND_HALF_UP)))
+            if (uuid, component) in descriptions:
+                usage['description'] = descriptions[(uuid, component)]
+            usages.append(usage)
+        allocations.append(dict(resource_uuid=uuid, usages=usages))
+    return dict(allocations=allocations, skipped=skipped)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'usage_allocations': usage_allocations}

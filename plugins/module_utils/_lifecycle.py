@@ -1,0 +1,259 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, puhuri.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The lifecycle of an allocation as a provider drives it: from what the server shows and what is declared, the
+provider actions to send, in order, and the state they lead to. Pure functions without HTTP (unit-tested alone).
+
+The rules follow waldur-api.md sections 4 and 9: a Marketplace.Basic order finishes on approval, other orders wait
+for set_state_done; set_state_erred is for Marketplace.Slurm orders only and must not hit a pending order (it would
+stay pending); terminate needs OK or Erred and no open order; set_as_ok / set_as_erred change the resource only.
+
+Private module (leading underscore): the API of this file may change between minor releases.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
+
+BASIC = 'Marketplace.Basic'
+SLURM = 'Marketplace.Slurm'
+TARGET_STATES = {'ok': 'OK', 'erred': 'Erred', 'terminated': 'Terminated'}
+# Open orders, in the names the order-list filter takes on every version (8.x adds pending-start-date).
+OPEN_ORDER_STATES = ('pending-consumer', 'pending-provider', 'pending-project', 'executing')
+ORDER_ACTIONS = ('approve_by_provider', 'reject_by_provider', 'set_state_done', 'set_state_erred', 'set_state_executing')
+# Actions the server may lack: set_as_ok came after 7.0.7, set_state_ok with 8.0.3. Tried in this order.
+RESOURCE_OK_ACTIONS = ('set_as_ok', 'set_state_ok')
+MAX_BACKEND_ID = 255
+# Longer report text is refused as a likely mistake (a whole file pasted into a body).
+MAX_REPORT_TEXT = 65536
+CANCELLED = 'Cancelled by the service provider'
+TERMINATION_CANCELLED = 'Termination cancelled by the service provider'
+
+
+class Step(object):
+    """One provider action: on `order` (a summary dict, uuid None for the order `terminate` creates) or on the
+    resource (order None), with its JSON body (None: no body)."""
+
+    def __init__(self, action, order=None, body=None):
+        self.action = action
+        self.order = order
+        self.body = body
+
+    def __repr__(self):
+        return 'Step(%s%s)' % (self.action, ' on %s order' % self.order['type'] if self.order else '')
+
+
+class Plan(object):
+    """steps to send in order; predicted: the situation they lead to; problem: why the declared state is unreachable
+    (then steps is empty: nothing is sent for an allocation that cannot get where it is declared to go)."""
+
+    def __init__(self, steps, predicted, problem=None):
+        self.steps = steps
+        self.predicted = predicted
+        self.problem = problem
+
+
+# ---------------------------------------------------------------------------------------------- reading the server
+
+def order_summary(order):
+    """The order keys planning needs, or None."""
+    if not order:
+        return None
+    return {'uuid': normalize_uuid(order['uuid']), 'type': order.get('type'), 'state': order.get('state')}
+
+
+def report_pairs(report):
+    """A stored report (null or a list of sections) as a list of (header, body), or None."""
+    if report is None:
+        return None
+    return [(section.get('header'), section.get('body')) for section in report]
+
+
+def situation(resource, open_order=None, erred_order=None):
+    """What planning needs of an allocation: its resource fields, its open order and its erred Create order."""
+    if open_order is not None and open_order.get('state') not in OPEN_ORDER_STATES + ('pending-start-date',):
+        open_order = None
+    if erred_order is not None and (erred_order.get('state') != 'erred' or erred_order.get('type') != 'Create'):
+        erred_order = None
+    return {
+        'state': resource.get('state'),
+        'offering_type': resource.get('offering_type'),
+        'order': order_summary(open_order),
+        'erred_order': order_summary(erred_order),
+        'backend_id': resource.get('backend_id') or '',
+        'report': report_pairs(resource.get('report')),
+    }
+
+
+def describe(current):
+    """'Creating (its Create order is pending-provider)' / 'OK (no open order)': the state and order state in words."""
+    order = current['order']
+    if order is None:
+        return '%s (no open order)' % current['state']
+    return '%s (its %s order is %s)' % (current['state'], order['type'], order['state'])
+
+
+def domain_view(current):
+    """The allocation in domain terms, for before/after and --diff. Never the report bodies."""
+    order = current['order']
+    report = current['report']
+    return {
+        'state': current['state'],
+        'order_type': order['type'] if order else None,
+        'order_state': order['state'] if order else None,
+        'backend_id': current['backend_id'],
+        'report_headers': [header for header, _body in report] if report is not None else None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- declarations
+
+def declaration_problems(item, where=''):
+    """Problems of one declaration (the module's per-allocation options), each naming the field and what is allowed."""
+    prefix = where + '.' if where else ''
+    problems = []
+    if not is_uuid(item.get('uuid')):
+        problems.append('%suuid must be a UUID (32 hex characters, dashes allowed), got %r' % (prefix, str(item.get('uuid'))[:60]))
+    backend_id = item.get('backend_id')
+    if backend_id is not None and (isinstance(backend_id, bool) or not isinstance(backend_id, (str, int, float))):
+        problems.append('%sbackend_id must be a string, got %s' % (prefix, type(backend_id).__name__))
+    elif backend_id is not None and len(str(backend_id).strip()) > MAX_BACKEND_ID:
+        problems.append('%sbackend_id must have at most %d characters, got %d' % (prefix, MAX_BACKEND_ID, len(str(backend_id).strip())))
+    report = item.get('report')
+    if report is not None:
+        if not report:
+            problems.append('%sreport must have at least one section: the server cannot store an empty report' % prefix)
+        for index, section in enumerate(report):
+            for key in ('header', 'body'):
+                text = (section.get(key) or '').strip()
+                if not text:
+                    problems.append('%sreport[%d].%s must not be empty or only white space' % (prefix, index, key))
+                elif len(text) > MAX_REPORT_TEXT:
+                    problems.append('%sreport[%d].%s must have at most %d characters, got %d'
+                                    % (prefix, index, key, MAX_REPORT_TEXT, len(text)))
+    if (item.get('error_message') is not None or item.get('error_traceback') is not None) \
+            and item.get('state') not in ('erred', 'terminated'):
+        problems.append('%serror_message and error_traceback go with state erred (or terminated, when a running order '
+                        'has to be failed first), got state %s' % (prefix, item.get('state')))
+    return problems
+
+
+def declared_values(item):
+    """A valid declaration as planning takes it: values stripped as the server strips them, the report as pairs."""
+    report = item.get('report')
+    backend_id = item.get('backend_id')
+    return {
+        'state': item.get('state'),
+        'backend_id': str(backend_id).strip() if backend_id is not None else None,
+        'report': [(s['header'].strip(), s['body'].strip()) for s in report] if report is not None else None,
+        'error_message': item.get('error_message'),
+        'error_traceback': item.get('error_traceback'),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- planning
+
+def plan(current, declared):
+    """The Plan that brings `current` (see situation()) to `declared` (see declared_values())."""
+    target = declared['state']
+    state_steps, predicted, problem = [], dict(current), None
+    if target is not None:
+        state_steps, predicted, problem = _state_steps(current, target, declared)
+    if problem:
+        return Plan([], current, problem)
+    attribute_steps = []
+    if declared['backend_id'] is not None and declared['backend_id'] != current['backend_id']:
+        attribute_steps.append(Step('set_backend_id', body={'backend_id': declared['backend_id']}))
+        predicted['backend_id'] = declared['backend_id']
+    if declared['report'] is not None and declared['report'] != current['report']:
+        report = [{'header': header, 'body': body} for header, body in declared['report']]
+        attribute_steps.append(Step('submit_report', body={'report': report}))
+        predicted['report'] = list(declared['report'])
+    # As a provider does it: approve the request, set up the account (backend_id, report), then finish the order.
+    at = 1 if state_steps and state_steps[0].action == 'approve_by_provider' and state_steps[0].order['type'] != 'Terminate' else 0
+    return Plan(state_steps[:at] + attribute_steps + state_steps[at:], predicted)
+
+
+def _state_steps(current, target, declared):
+    """(steps, predicted situation, problem): the state actions from current to the target state, simulated."""
+    state, order, erred_order = current['state'], current['order'], current['erred_order']
+    offering_type = current['offering_type']
+    steps = []
+    while state != TARGET_STATES[target]:
+        step, problem = _next_step(state, order, erred_order, offering_type, target, declared)
+        if problem:
+            return [], current, problem
+        steps.append(step)
+        state, order, erred_order = _effect(step, state, order, erred_order, offering_type)
+    return steps, dict(current, state=state, order=order, erred_order=erred_order), None
+
+
+def _error_body(declared, default):
+    """set_state_erred reads both keys (without one: HTTP 500 in 7.0.7), so both are always sent."""
+    message = declared['error_message'] if declared['error_message'] is not None else default
+    return {'error_message': message, 'error_traceback': declared['error_traceback'] or ''}
+
+
+def _next_step(state, order, erred_order, offering_type, target, declared):
+    """(step, None) or (None, problem): the next action from a state that is not the target."""
+    if state == 'Terminated':
+        return None, 'Terminated is final, no API action brings a terminated allocation back'
+    if order is not None:
+        kind, order_state = order['type'], order['state']
+        if order_state == 'pending-provider':
+            # Approve what leads to the target (a Create/Update order to ok/erred, a Terminate order to terminated),
+            # reject the rest: a rejected Create order terminates its allocation, a rejected Terminate order keeps it.
+            if (kind == 'Terminate') == (target == 'terminated'):
+                return Step('approve_by_provider', order), None
+            return Step('reject_by_provider', order), None
+        if order_state != 'executing':
+            return None, ('a provider can act on an order only when it is pending-provider or executing; this one is %s '
+                          '(it waits for the consumer or its start date)' % order_state)
+        if (kind == 'Terminate') == (target == 'terminated') and target != 'erred':
+            return Step('set_state_done', order), None
+        if offering_type != SLURM:
+            return None, ('its %s order is executing and only Marketplace.Slurm orders can be failed (set_state_erred); '
+                          'this is a %s offering: run again when Waldur has finished the order' % (kind, offering_type))
+        # Failing a Create/Update order makes the allocation Erred; failing a Terminate order puts it back to OK.
+        default = TERMINATION_CANCELLED if kind == 'Terminate' else CANCELLED if target == 'terminated' else ''
+        return Step('set_state_erred', order, _error_body(declared, default)), None
+    if state not in ('OK', 'Erred'):
+        return None, ('an allocation in state %s always has an open order, but this token sees none: on Waldur 8.x only '
+                      'the provider organisation\'s owner may list orders (ORDER.LIST); use the owner\'s token' % state)
+    if target == 'terminated':
+        return Step('terminate'), None
+    if target == 'erred':
+        return Step('set_as_erred', body=_error_body(declared, '')), None
+    if erred_order is not None and offering_type == SLURM:
+        # Retry the failed Create order (Slurm only): executing again, then done. Works on every version.
+        return Step('set_state_executing', erred_order), None
+    return Step(RESOURCE_OK_ACTIONS[0]), None
+
+
+def _finished(order):
+    return 'Terminated' if order['type'] == 'Terminate' else 'OK'
+
+
+def _effect(step, state, order, erred_order, offering_type):
+    """(state, open order, erred order) after `step`, as the server behaves."""
+    action = step.action
+    if action == 'approve_by_provider':
+        if offering_type == BASIC:
+            return _finished(order), None, erred_order  # Basic orders finish on approval
+        running = {'Terminate': 'Terminating', 'Update': 'Updating'}.get(order['type'], state)
+        return running, dict(order, state='executing'), erred_order
+    if action == 'reject_by_provider':
+        return {'Create': 'Terminated', 'Update': 'OK'}.get(order['type'], state), None, erred_order
+    if action == 'set_state_done':
+        return _finished(order), None, erred_order
+    if action == 'set_state_erred':
+        return ('OK' if order['type'] == 'Terminate' else 'Erred'), None, erred_order
+    if action == 'set_state_executing':
+        return state, dict(erred_order, state='executing'), None
+    if action == 'terminate':
+        return state, {'uuid': None, 'type': 'Terminate', 'state': 'pending-provider'}, erred_order
+    if action == 'set_as_erred':
+        return 'Erred', order, erred_order
+    return 'OK', order, erred_order  # set_as_ok

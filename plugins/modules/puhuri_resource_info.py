@@ -1,0 +1,270 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, puhuri.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: puhuri_resource_info
+short_description: List the allocations (marketplace resources) of a Puhuri Core service provider
+version_added: 0.1.0
+description:
+  - Lists the allocations of the offerings your provider organisation owns, through
+    C(/api/marketplace-provider-resources/). (The consumer endpoint C(/api/marketplace-resources/) returns an
+    empty list to a provider, so it is never used.)
+  - Reads every page and returns all matching allocations, or fails; it never returns a partial list.
+  - Reads only; never changes anything.
+  - With O(include=[team]) it also reads the project team of each allocation in O(team_states) and returns the
+    per-user view O(ignore:members). The API has no bulk endpoint for teams, so this costs one extra request per
+    such allocation (for example 1,000 OK allocations take 1,000 extra GETs, about a few seconds against a local
+    server and correspondingly longer over a WAN). It is off by default; narrow it with O(team_states) and the filters.
+author:
+  - puhuri.core developers (@puhuri)
+extends_documentation_fragment:
+  - puhuri.core.connection
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so check mode runs it as usual.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to show.
+options:
+  uuid:
+    description:
+      - Return just this allocation (its marketplace resource UUID). Fails if it does not exist or your token
+        cannot see it. The list filters below are not used with O(uuid).
+    type: str
+  provider_uuid:
+    description:
+      - The UUID of the provider organisation (customer) that owns the offerings. Not the service-provider UUID.
+    type: str
+  offering_uuid:
+    description: Only allocations of this offering.
+    type: str
+  project_uuid:
+    description: Only allocations of this consumer project.
+    type: str
+  customer_uuid:
+    description: Only allocations of this consumer organisation (the project's customer).
+    type: str
+  backend_id:
+    description: Only the allocation with exactly this backend ID (your local account name).
+    type: str
+  name:
+    description: Only allocations whose name contains this text (case-insensitive).
+    type: str
+  state:
+    description:
+      - Only allocations in these states, any of C(Creating), C(OK), C(Erred), C(Updating), C(Terminating),
+        C(Terminated). Any case is accepted; the server's names are sent.
+    type: list
+    elements: str
+  fields:
+    description:
+      - Return only these keys of each allocation (the server's C(field=) selection), for example
+        C([uuid, name, state, backend_id]). Keeps large listings small. Unknown names are ignored by the server.
+    type: list
+    elements: str
+  include:
+    description:
+      - Extra data to read for the allocations.
+      - V(team) reads each allocation's project team (the users of its consumer project, with their role and their
+        username for the offering) into its RV(resources[].team), and returns RV(members). One request per
+        allocation in O(team_states).
+      - With O(fields), the keys C(uuid), C(name), C(state) and C(backend_id) are added to the selection.
+    type: list
+    elements: str
+    choices: [team]
+    default: []
+  team_states:
+    description:
+      - With O(include=[team]), read the team only of allocations in these states (any case, as for O(state)).
+      - The default, active allocations only, is what a provider grants access for.
+    type: list
+    elements: str
+    default: [OK]
+notes:
+  - A resource is C(Creating) from the moment its order exists, including while the order still waits for the
+    provider (C(pending-provider)).
+seealso:
+  - module: puhuri.core.puhuri_resource_state
+'''
+
+EXAMPLES = r'''
+- name: List the allocations waiting for us
+  puhuri.core.puhuri_resource_info:
+    api_url: https://puhuri.example.org/api/
+    api_token: "{{ puhuri_token }}"
+    provider_uuid: 9fc511a42dda5ab5beae89e750ad1483
+    state: [creating]
+    fields: [uuid, name, state, backend_id, project_name, offering_type]
+  register: waiting
+
+- name: One allocation, by UUID (connection from PUHURI_API_URL / PUHURI_API_TOKEN)
+  puhuri.core.puhuri_resource_info:
+    uuid: d1ef749f4116433ba14ff9268c6382cf
+  register: one
+
+- name: Who has access to our active allocations, and through which ones
+  puhuri.core.puhuri_resource_info:
+    provider_uuid: 9fc511a42dda5ab5beae89e750ad1483
+    state: [OK]
+    fields: [uuid, name, state, backend_id]
+    include: [team]
+  register: active
+
+- name: Show each user with their local accounts
+  ansible.builtin.debug:
+    msg: "{{ item.username }}: {{ item.allocations | map(attribute='backend_id') | join(', ') }}"
+  loop: "{{ active.members }}"
+  loop_control:
+    label: "{{ item.username }}"
+'''
+
+RETURN = r'''
+resources:
+  description: The allocations, in the server's order (creation time, oldest first).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - uuid: d1ef749f4116433ba14ff9268c6382cf
+      name: alloc-2
+      state: Creating
+      backend_id: ""
+      offering_type: Marketplace.Slurm
+      project_name: Consumer Project
+      limits: {cpu_k_hours: 10, gpu_k_hours: 2}
+  contains:
+    team:
+      description:
+        - The allocation's project team, ordered by username (the server's C(team/) answer).
+        - C(role) is C(admin), C(manager), C(member) or null (a custom role); C(offering_user_username) is the
+          user's username for this offering, or null.
+      returned: when O(include) has V(team) and the allocation's state is in O(team_states)
+      type: list
+      elements: dict
+      sample:
+        - username: project-member
+          uuid: e9e57f50524058bfbe4b48b4544699d1
+          full_name: Project Member
+          email: project-member@example.com
+          role: member
+          expiration_time: null
+          offering_user_username: null
+count:
+  description: The number of allocations returned.
+  returned: always
+  type: int
+  sample: 1
+members:
+  description:
+    - Every user in the team of at least one allocation whose team was read, sorted by username, with the allocations
+      they are in (in the order of RV(resources)).
+  returned: when O(include) has V(team)
+  type: list
+  elements: dict
+  sample:
+    - username: project-member
+      uuid: e9e57f50524058bfbe4b48b4544699d1
+      full_name: Project Member
+      email: project-member@example.com
+      allocations:
+        - uuid: 4b287c3fc55c433c810ca459f73b94b3
+          name: alloc-1
+          backend_id: alloc_1
+          role: member
+          offering_user_username: null
+'''
+
+from ansible_collections.puhuri.core.plugins.module_utils._common import (
+    PuhuriApiError, PuhuriModule, argument_spec, client_from_module, fail_api, uuid_problem,
+)
+from ansible_collections.puhuri.core.plugins.module_utils._team import TEAM_RESOURCE_FIELDS, members, read_teams
+
+RESOURCE_STATES = ['Creating', 'OK', 'Erred', 'Updating', 'Terminating', 'Terminated']
+UUID_FILTERS = ['provider_uuid', 'offering_uuid', 'project_uuid', 'customer_uuid']
+PATH = 'marketplace-provider-resources/'
+
+
+def server_states(requested, option='state'):
+    """Map states in any case to the server's case-sensitive display names; unknown names are problems."""
+    by_lower = dict((state.lower(), state) for state in RESOURCE_STATES)
+    states, unknown = [], []
+    for value in requested or []:
+        state = by_lower.get(str(value).strip().lower())
+        if state is None:
+            unknown.append(value)
+        elif state not in states:
+            states.append(state)
+    problem = None
+    if unknown:
+        problem = option + ' has unknown value(s) %s; allowed: %s (any case)' % (
+            ', '.join(repr(v) for v in unknown), ', '.join(RESOURCE_STATES))
+    return states, problem
+
+
+def main():
+    module = PuhuriModule(
+        argument_spec=argument_spec(
+            uuid=dict(type='str'),
+            provider_uuid=dict(type='str'),
+            offering_uuid=dict(type='str'),
+            project_uuid=dict(type='str'),
+            customer_uuid=dict(type='str'),
+            backend_id=dict(type='str'),
+            name=dict(type='str'),
+            # The choices are validated case-insensitively below, so AnsibleModule must not check them.
+            state=dict(type='list', elements='str'),
+            fields=dict(type='list', elements='str'),
+            include=dict(type='list', elements='str', choices=['team'], default=[]),
+            team_states=dict(type='list', elements='str', default=['OK']),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    states, state_problem = server_states(params['state'])
+    team_states, team_states_problem = server_states(params['team_states'], 'team_states')
+    problems = [p for p in [uuid_problem(name, params[name]) for name in ['uuid'] + UUID_FILTERS] if p]
+    problems.extend(p for p in [state_problem, team_states_problem] if p)
+    if problems:
+        module.fail_json(msg='; '.join(problems))
+
+    client = client_from_module(module)
+    with_team = 'team' in params['include']
+    fields = params['fields'] or []
+    if fields and with_team:
+        fields = fields + [name for name in TEAM_RESOURCE_FIELDS if name not in fields]
+    try:
+        if params['uuid']:
+            try:
+                resource = client.get(PATH + params['uuid'] + '/', params=[('field', f) for f in fields])
+            except PuhuriApiError as error:
+                if error.status == 404:
+                    module.fail_json(msg='allocation %s was not found, or this token cannot see it (%s)'
+                                     % (params['uuid'], error), status=404)
+                raise
+            resources = [resource]
+        else:
+            filters = dict((name, params[name]) for name in UUID_FILTERS + ['backend_id', 'name'])
+            filters['state'] = states
+            resources = client.list(PATH, params=filters, fields=fields)
+        result = dict(changed=False, resources=resources, count=len(resources))
+        if with_team:
+            teams = read_teams(client, resources, team_states)
+            for resource in resources:
+                if resource['uuid'] in teams:
+                    resource['team'] = teams[resource['uuid']]
+            result['members'] = members(resources, teams)
+    except PuhuriApiError as error:
+        fail_api(module, error)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
