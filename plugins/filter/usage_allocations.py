@@ -8,13 +8,15 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 name: usage_allocations
-short_description: Group usage rows by allocation, mapping local account names to allocations
+short_description: Group usage rows by allocation, optionally mapping local account names to allocations
 version_added: 0.1.0
 description:
   - Turns usage rows (one amount of one component of one allocation each) into the O(ignore:allocations) list of
     the bulk form of puhuri.core.puhuri_usage. Used by the role puhuri.core.report_usage.
-  - A row names its allocation by C(backend_id) (your local account name) or by C(uuid); a C(backend_id) is looked
-    up among O(resources).
+  - A row names its allocation by C(backend_id) (your local account name) or by C(uuid). Without O(resources) the
+    rows are grouped by either, and each allocation is given to puhuri.core.puhuri_usage by C(backend_id) or
+    C(resource_uuid), which looks it up in its own listing. With O(resources) a C(backend_id) is looked up among
+    them, and rows of allocations not among them are unknown.
   - Rows of the same allocation and component are added up (for example one row per user of an account); the sum is
     rounded to 2 decimals, half up, as the API keeps 2 decimals.
   - Every problem (missing or unknown keys, bad amounts, unknown allocations) is reported at once.
@@ -33,11 +35,13 @@ options:
     description:
       - The allocations usage can be reported for, as puhuri.core.puhuri_resource_info returns them (C(uuid) and
         C(backend_id)). A row naming an allocation that is not among them is unknown.
+      - Omitted (null), the rows are not looked up; only their form is checked.
     type: list
     elements: dict
-    required: true
   unknown:
-    description: C(fail) on rows whose allocation is unknown, or C(skip) them (they are returned in RV(_value.skipped)).
+    description:
+      - With O(resources), C(fail) on rows whose allocation is unknown, or C(skip) them (they are returned in
+        RV(_value.skipped)).
     type: str
     choices: [fail, skip]
     default: fail
@@ -47,6 +51,10 @@ EXAMPLES = r'''
 - name: Group the rows
   ansible.builtin.set_fact:
     grouped: "{{ rows | puhuri.core.usage_allocations(listing.resources, unknown='skip') }}"
+
+- name: Group the rows by backend_id or uuid, for puhuri.core.puhuri_usage to look up
+  ansible.builtin.set_fact:
+    grouped: "{{ rows | puhuri.core.usage_allocations }}"
 '''
 
 RETURN = r'''
@@ -56,12 +64,17 @@ _value:
   contains:
     allocations:
       description:
-        - For puhuri.core.puhuri_usage, in the order of first appearance, each with C(resource_uuid) and C(usages)
-          (a list of C(type), C(amount) as a decimal string, and C(description) when a row gave one).
+        - For puhuri.core.puhuri_usage, in the order of first appearance, each with C(resource_uuid) (with
+          O(resources), or rows given by C(uuid)) or C(backend_id), and C(usages) (a list of C(type), C(amount) as a
+          decimal string, and C(description) when a row gave one).
       type: list
       elements: dict
+    sources:
+      description: For each of RV(_value.allocations), in the same order, where its rows came from (for messages).
+      type: list
+      elements: list
     skipped:
-      description: The rows skipped because their allocation is unknown (with O(unknown=skip)).
+      description: The rows skipped because their allocation is unknown (with O(resources) and O(unknown=skip)).
       type: list
       elements: dict
 '''
@@ -86,16 +99,16 @@ def amount_of(value):
     return amount if amount.is_finite() and amount >= 0 else None
 
 
-def usage_allocations(rows, resources, unknown='fail'):
+def usage_allocations(rows, resources=None, unknown='fail'):
     if unknown not in ('fail', 'skip'):
         raise AnsibleFilterError("unknown must be 'fail' or 'skip', got %r" % (unknown,))
     by_backend_id, listed = {}, set()
-    for resource in resources:
+    for resource in resources or []:
         uuid = normalize_uuid(resource['uuid'])
         listed.add(uuid)
         if resource.get('backend_id'):
             by_backend_id.setdefault(resource['backend_id'], []).append(uuid)
-    problems, skipped, totals, descriptions, unknown_found = [], [], {}, {}, False
+    problems, skipped, totals, sources, descriptions, unknown_found = [], [], {}, {}, {}, False
     for index, row in enumerate(rows):
         where = (row.get('source') if isinstance(row, dict) else None) or 'puhuri_usage_rows[%d]' % index
         if not isinstance(row, dict):
@@ -118,13 +131,16 @@ def usage_allocations(rows, resources, unknown='fail'):
         if row_problems:
             problems.append('%s: %s' % (where, '; '.join(row_problems)))
             continue
-        if uuid:
-            matches = [normalize_uuid(uuid)] if normalize_uuid(uuid) in listed else []
+        if resources is None:
+            # puhuri_usage looks the allocation up by the key it is given.
+            matches = [('resource_uuid', normalize_uuid(uuid)) if uuid else ('backend_id', backend_id)]
+        elif uuid:
+            matches = [('resource_uuid', normalize_uuid(uuid))] if normalize_uuid(uuid) in listed else []
         else:
-            matches = by_backend_id.get(backend_id, [])
+            matches = [('resource_uuid', match) for match in by_backend_id.get(backend_id, [])]
         if len(matches) > 1:
             problems.append('%s: backend_id %r belongs to several allocations (%s); name the allocation by uuid'
-                            % (where, backend_id, ', '.join(matches)))
+                            % (where, backend_id, ', '.join(match for _key, match in matches)))
             continue
         if not matches:
             what = 'backend_id %r' % backend_id if backend_id else 'uuid %s' % uuid
@@ -136,6 +152,7 @@ def usage_allocations(rows, resources, unknown='fail'):
             continue
         per_component = totals.setdefault(matches[0], {})
         per_component[component] = per_component.get(component, Decimal(0)) + amount
+        sources.setdefault(matches[0], []).append(where)
         if row.get('description'):
             descriptions[(matches[0], component)] = str(row['description'])
     if unknown_found:
@@ -143,15 +160,15 @@ def usage_allocations(rows, resources, unknown='fail'):
     if problems:
         raise AnsibleFilterError('usage rows: ' + '; '.join(problems))
     allocations = []
-    for uuid, per_component in totals.items():
+    for allocation, per_component in totals.items():
         usages = []
         for component, total in per_component.items():
             usage = dict(type=component, amount=str(total.quantize(CENT, rounding=ROUND_HALF_UP)))
-            if (uuid, component) in descriptions:
-                usage['description'] = descriptions[(uuid, component)]
+            if (allocation, component) in descriptions:
+                usage['description'] = descriptions[(allocation, component)]
             usages.append(usage)
-        allocations.append(dict(resource_uuid=uuid, usages=usages))
-    return dict(allocations=allocations, skipped=skipped)
+        allocations.append({allocation[0]: allocation[1], 'usages': usages})
+    return dict(allocations=allocations, sources=[sources[allocation] for allocation in totals], skipped=skipped)
 
 
 class FilterModule(object):

@@ -28,6 +28,8 @@ description:
   - Bulk form (O(allocations)) reports for many allocations in one task with a few listings instead of one read per
     allocation. Every allocation gets its own result; one failing allocation does not stop the others, and at the
     end the task fails listing exactly which allocations were not reported and why.
+  - In the bulk form an allocation can be named by its C(backend_id) (the site's local account name), looked up in
+    the same one listing of the allocations, so a site needs no listing of its own to map account names.
 author:
   - puhuri.core developers (@puhuri)
 extends_documentation_fragment:
@@ -65,9 +67,15 @@ options:
     elements: dict
     suboptions:
       resource_uuid:
-        description: The allocation (marketplace resource UUID).
+        description: The allocation (marketplace resource UUID). Give exactly one of O(allocations[].resource_uuid) and O(allocations[].backend_id).
         type: str
-        required: true
+      backend_id:
+        description:
+          - The allocation's backend ID (the site's local account name), instead of O(allocations[].resource_uuid).
+          - It names the one allocation in state C(OK), C(Updating) or C(Terminating) with this backend ID among the
+            allocations listed (see O(provider_uuid), O(offering_uuid)). No such allocation fails the item (or skips
+            it, see O(skip_unknown)); several such allocations fail the item.
+        type: str
       usages:
         description: Its month-to-date totals, in the same forms as the top-level O(usages).
         type: raw
@@ -99,9 +107,26 @@ options:
         component is below the recorded one is not reported and fails, naming the component and both values.
     type: bool
     default: false
+  provider_uuid:
+    description:
+      - Bulk form only. List only the allocations of this provider organisation (customer UUID), so that a token that
+        sees several providers reads and matches only this one's allocations.
+    type: str
+  offering_uuid:
+    description:
+      - Bulk form only. List only the allocations of this offering.
+    type: str
+  skip_unknown:
+    description:
+      - Skip allocations usage cannot be reported for instead of failing them, that is an allocation not found (for
+        O(allocations[].backend_id), none in state C(OK), C(Updating) or C(Terminating) has it) or not in such a
+        state. Skipped allocations are returned with RV(results[].skipped=true) and are not failures, for example
+        local accounts that are not Puhuri allocations.
+    type: bool
+    default: false
 notes:
-  - Usage can be reported only for allocations in state C(OK), C(Updating) or C(Terminating); others fail before
-    anything is sent.
+  - Usage can be reported only for allocations in state C(OK), C(Updating) or C(Terminating); others fail (or are
+    skipped, see O(skip_unknown)) before anything is sent for them.
   - The token needs the permission to set usage (the provider organisation's owner or an offering manager by
     default; a service-provider manager gets HTTP 403).
   - 'Requests: single form 3 reads (allocation, offering, recorded usage) and at most 1 write; bulk form one
@@ -147,6 +172,16 @@ EXAMPLES = r'''
         description: VM accounting
   register: site_report
 
+- name: The same by local account names, one provider's allocations only, skipping accounts that are not allocations
+  puhuri.core.puhuri_usage:
+    provider_uuid: 9fc511a42dda5ab5beae89e750ad1483
+    skip_unknown: true
+    allocations:
+      - backend_id: hpc_project_17
+        usages: {cpu_k_hours: 14, gpu_k_hours: 1}
+      - backend_id: local_test_account
+        usages: {cpu_k_hours: 0.5}
+
 - name: Correct a past month after an accounting fix (needs a server that takes a date, Waldur 7.9 or later)
   puhuri.core.puhuri_usage:
     resource_uuid: 2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11
@@ -168,9 +203,22 @@ results:
   elements: dict
   contains:
     resource_uuid:
-      description: The allocation, as given.
+      description: The allocation, as given; for an item given by backend ID the allocation it names (null when none).
       type: str
       sample: 4b287c3fc55c433c810ca459f73b94b3
+    backend_id:
+      description: The backend ID, as given.
+      returned: for items given by backend ID
+      type: str
+      sample: hpc_project_17
+    name:
+      description: The allocation's name.
+      returned: when the allocation was found in a state that takes usage
+      type: str
+      sample: alloc-1
+    skipped:
+      description: Whether it was skipped (see O(skip_unknown)); the reason is in RV(results[].msg).
+      type: bool
     changed:
       description: Whether usage was (in check mode, would be) recorded for it.
       type: bool
@@ -229,20 +277,32 @@ USAGE_FIELDS = ['resource_uuid', 'type', 'usage', 'description', 'date']
 class Allocation(object):
     """One allocation of the task: what was declared, what the server holds, what was decided."""
 
-    def __init__(self, resource_uuid, usages, description):
+    def __init__(self, resource_uuid, usages, description, backend_id=None):
         self.resource_uuid = resource_uuid
+        self.backend_id = backend_id
         self.uuid = normalize_uuid(resource_uuid) if isinstance(resource_uuid, str) else None
         problem = uuid_problem('resource_uuid', resource_uuid)
         self.declared, problems = parse_usages(usages, description)
         self.problems = ([problem] if problem else []) + problems
+        self.name = None
         self.offering_uuid = None
         self.plan = None
         self.changed = False
+        self.skipped = False
         self.done_msg = ''
 
     @property
     def failed(self):
         return bool(self.problems)
+
+    @property
+    def label(self):
+        """How messages name it: as the task gave it."""
+        return 'backend_id %s' % self.backend_id if self.backend_id is not None else self.resource_uuid
+
+    def skip(self, reason):
+        self.skipped = True
+        self.done_msg = 'skipped: %s' % reason
 
     def fail(self, problem):
         self.problems.append(problem)
@@ -250,15 +310,21 @@ class Allocation(object):
     def result(self):
         before = self.plan.before if self.plan else {}
         failed = self.failed
-        return {
-            'resource_uuid': self.resource_uuid,
+        result = {
+            'resource_uuid': self.uuid if self.backend_id is not None else self.resource_uuid,
             'changed': self.changed,
             'before': before,
             'after': self.plan.after if self.plan and not failed else dict(before),
             'diff': self.plan.diff if self.plan and not failed else {},
             'failed': failed,
+            'skipped': self.skipped,
             'msg': '; '.join(self.problems) if failed else self.done_msg,
         }
+        if self.backend_id is not None:
+            result['backend_id'] = self.backend_id
+        if self.name is not None:
+            result['name'] = self.name
+        return result
 
 
 class UsageReport(object):
@@ -276,7 +342,7 @@ class UsageReport(object):
         self.send_date = False
 
     def pending(self):
-        return [a for a in self.allocations if not a.failed]
+        return [a for a in self.allocations if not a.failed and not a.skipped]
 
     def run(self):
         """Everything up to the writes; returns the task-level problem that stops all writes, or None."""
@@ -330,16 +396,54 @@ class UsageReport(object):
                     raise
                 found = {}
         else:
-            found = dict((normalize_uuid(r['uuid']), r) for r in self.client.list(RESOURCES, fields=RESOURCE_FIELDS))
-        for allocation in pending:
+            narrow = dict((key, normalize_uuid(self.module.params[key])) for key in ('provider_uuid', 'offering_uuid')
+                          if self.module.params[key] is not None)
+            listed = self.client.list(RESOURCES, params=narrow, fields=RESOURCE_FIELDS + ['backend_id'])
+            found = dict((normalize_uuid(r['uuid']), r) for r in listed)
+            self.resolve_backend_ids(listed)
+        reported = {}
+        for allocation in self.pending():
             resource = found.get(allocation.uuid)
             if resource is None:
-                allocation.fail('not found, or this token cannot see it')
+                self.unknown(allocation, 'not found, or this token cannot see it')
             elif resource.get('state') not in REPORTABLE_STATES:
-                allocation.fail('it is in state %s; usage can be reported only in state %s'
-                                % (resource.get('state'), ', '.join(REPORTABLE_STATES)))
+                self.unknown(allocation, 'it is in state %s; usage can be reported only in state %s'
+                             % (resource.get('state'), ', '.join(REPORTABLE_STATES)))
+            elif allocation.uuid in reported:
+                allocation.fail('it is the allocation of %s as well; give each allocation once, with all its components'
+                                % reported[allocation.uuid].label)
             else:
+                reported[allocation.uuid] = allocation
+                allocation.name = resource.get('name')
                 allocation.offering_uuid = normalize_uuid(resource['offering_uuid'])
+
+    def resolve_backend_ids(self, listed):
+        """The allocation of each backend_id item: the one listed allocation in a reportable state with that backend_id."""
+        by_backend_id = {}
+        for resource in listed:
+            if resource.get('backend_id'):
+                by_backend_id.setdefault(resource['backend_id'], []).append(resource)
+        for allocation in self.pending():
+            if allocation.backend_id is None:
+                continue
+            matches = by_backend_id.get(allocation.backend_id, [])
+            reportable = [normalize_uuid(r['uuid']) for r in matches if r.get('state') in REPORTABLE_STATES]
+            if len(reportable) == 1:
+                allocation.uuid = reportable[0]
+            elif reportable:
+                allocation.fail('backend_id %r belongs to several allocations (%s); give the resource_uuid instead'
+                                % (allocation.backend_id, ', '.join(reportable)))
+            else:
+                others = ''.join(' (%s is in state %s)' % (normalize_uuid(r['uuid']), r.get('state')) for r in matches)
+                self.unknown(allocation, 'no allocation in state %s has backend_id %r%s'
+                             % (', '.join(REPORTABLE_STATES), allocation.backend_id, others))
+
+    def unknown(self, allocation, reason):
+        """An allocation that cannot take usage: skipped with skip_unknown, else failed."""
+        if self.module.params['skip_unknown']:
+            allocation.skip(reason)
+        else:
+            allocation.fail(reason)
 
     def read_offering(self, allocation):
         """The offering's reportable component types (read once per offering); unknown types fail the allocation."""
@@ -434,14 +538,25 @@ def input_problems(params):
     problems = []
     if params['period'] is not None and parse_period(params['period']) is None:
         problems.append('period must be a month as YYYY-MM, e.g. 2026-11, got %r' % params['period'][:40])
+    for key in ('provider_uuid', 'offering_uuid'):
+        problem = uuid_problem(key, params[key])
+        if problem:
+            problems.append(problem)
     if params['allocations'] is not None:
         if not params['allocations']:
-            problems.append('allocations is empty: give at least one {resource_uuid, usages}')
+            problems.append('allocations is empty: give at least one {resource_uuid or backend_id, usages}')
         seen, twice = set(), []
-        for item in params['allocations']:
-            key = normalize_uuid(item['resource_uuid'])
-            if key in seen and item['resource_uuid'] not in twice:
-                twice.append(item['resource_uuid'])
+        for index, item in enumerate(params['allocations']):
+            if (item['resource_uuid'] is None) == (item['backend_id'] is None):
+                problems.append('allocations[%d] needs exactly one of resource_uuid and backend_id' % index)
+                continue
+            if item['backend_id'] is not None and not item['backend_id'].strip():
+                problems.append('allocations[%d].backend_id is empty' % index)
+                continue
+            given = item['backend_id'] if item['backend_id'] is not None else item['resource_uuid']
+            key = ('backend_id', given) if item['backend_id'] is not None else ('uuid', normalize_uuid(given))
+            if key in seen and given not in twice:
+                twice.append(given)
             seen.add(key)
         if twice:
             problems.append('allocations lists these allocations more than once (give each once, with all its '
@@ -455,15 +570,20 @@ def main():
             resource_uuid=dict(type='str'),
             usages=dict(type='raw'),
             allocations=dict(type='list', elements='dict', options=dict(
-                resource_uuid=dict(type='str', required=True),
+                resource_uuid=dict(type='str'),
+                backend_id=dict(type='str'),
                 usages=dict(type='raw', required=True),
                 description=dict(type='str'),
             )),
             period=dict(type='str'),
             description=dict(type='str'),
             allow_decrease=dict(type='bool', default=False),
+            provider_uuid=dict(type='str'),
+            offering_uuid=dict(type='str'),
+            skip_unknown=dict(type='bool', default=False),
         ),
-        mutually_exclusive=[('resource_uuid', 'allocations'), ('usages', 'allocations')],
+        mutually_exclusive=[('resource_uuid', 'allocations'), ('usages', 'allocations'),
+                            ('resource_uuid', 'provider_uuid'), ('resource_uuid', 'offering_uuid')],
         required_one_of=[('resource_uuid', 'allocations')],
         required_together=[('resource_uuid', 'usages')],
         supports_check_mode=True,
@@ -479,7 +599,8 @@ def main():
             module.fail_json(msg='; '.join(allocations[0].problems), changed=False, results=[allocations[0].result()])
     else:
         allocations = [Allocation(item['resource_uuid'], item['usages'],
-                                  item['description'] if item['description'] is not None else params['description'])
+                                  item['description'] if item['description'] is not None else params['description'],
+                                  item['backend_id'])
                        for item in params['allocations']]
 
     client = client_from_module(module)
@@ -509,7 +630,7 @@ def main():
             module.fail_json(msg='allocation %s was not reported: %s' % (failed[0]['resource_uuid'], failed[0]['msg']), **output)
         module.fail_json(msg='%d of %d allocations were not reported%s: %s' % (
             len(failed), len(results), ' for %s' % output['period'] if 'period' in output else '',
-            '; '.join('%s: %s' % (r['resource_uuid'], r['msg']) for r in failed)), **output)
+            '; '.join('%s: %s' % (a.label, a.result()['msg']) for a in allocations if a.failed)), **output)
     module.exit_json(**output)
 
 

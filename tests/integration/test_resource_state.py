@@ -306,11 +306,15 @@ def test_bulk_form_reads_with_listings_and_fails_at_the_end(emu707, run_play):
         assert '%s (alloc-bulk-00018): it is Terminated (no open order) and cannot become ok' % bulk(18) in res['msg']
         assert '%s: not found among the allocations this token can see with provider_uuid %s' % (unknown, PROVIDER) in res['msg']
         by_uuid = dict((r['uuid'], r) for r in res['results'])
-        assert [r['uuid'] for r in res['results']] == [a['uuid'] for a in allocations]
-        for uuid, actions in expected.items():
-            assert by_uuid[uuid]['actions'] == (actions if changed else []), uuid
+        # Only what changed or failed is returned, in the declared order; the rest is counted.
+        reported = [a['uuid'] for a in allocations if a['uuid'] in (bulk(18), unknown) or (changed and expected[a['uuid']])]
+        assert [r['uuid'] for r in res['results']] == reported
+        assert res['unchanged'] == len(allocations) - len(reported)
+        for uuid in reported:
+            assert by_uuid[uuid]['actions'] == (expected[uuid] if changed else []), uuid
         assert [uuid for uuid, r in by_uuid.items() if r['failed']] == [bulk(18), unknown]
         assert res['actions_count'] == (7 if changed else 0)
+        assert res['invocation']['module_args']['allocations'] == '(7 declared allocations)'
         return by_uuid
 
     check = run_play(tasks, check=True, diff=True)

@@ -187,6 +187,49 @@ def test_bulk_reports_the_good_allocations_and_fails_listing_the_others(emulator
     assert not writes(emulator.requests)
 
 
+def test_bulk_by_backend_id_from_the_one_listing_skips_or_fails_unknown_accounts(emulator, run_play):
+    provider = '9fc511a42dda5ab5beae89e750ad1483'
+    for uuid, backend_id in ((ALLOC_1, 'hpc_a'), (VM_1, 'shared'), (VM_2, 'shared'), (ALLOC_2, 'pending_acct')):
+        emulator.store.resources[uuid].backend_id = backend_id
+    tasks = [
+        usage_task(emulator, 'bad items', ignore_errors=True, offering_uuid='slurm', allocations=[
+            {'usages': {'cpu_k_hours': 1}}, {'resource_uuid': VM_1, 'backend_id': 'x', 'usages': {'cpu_k_hours': 1}}]),
+        usage_task(emulator, 'by backend_id', ignore_errors=True, provider_uuid=provider, allocations=[
+            {'backend_id': 'hpc_a', 'usages': {'cpu_k_hours': 2}}, {'backend_id': 'shared', 'usages': {'cpu_k_hours': 1}},
+            {'backend_id': 'nope', 'usages': {'cpu_k_hours': 1}}, {'backend_id': 'pending_acct', 'usages': {'gb_k_hours': 1}},
+            {'resource_uuid': ALLOC_1, 'usages': {'gb_k_hours': 1}}]),
+        usage_task(emulator, 'skip', skip_unknown=True, allocations=[
+            {'backend_id': 'hpc_a', 'usages': {'cpu_k_hours': 2}}, {'backend_id': 'nope', 'usages': {'cpu_k_hours': 1}}]),
+    ]
+    result = run_play(tasks)
+    assert result['bad items']['msg'] == (
+        "offering_uuid must be a UUID (32 hex characters, dashes allowed), got 'slurm'; "
+        'allocations[0] needs exactly one of resource_uuid and backend_id; '
+        'allocations[1] needs exactly one of resource_uuid and backend_id')
+    by_backend_id = result['by backend_id']['results']
+    assert [(r['resource_uuid'], r.get('backend_id'), r.get('name'), r['changed'], r['failed']) for r in by_backend_id] == [
+        (ALLOC_1, 'hpc_a', 'alloc-1', True, False), (None, 'shared', None, False, True), (None, 'nope', None, False, True),
+        (None, 'pending_acct', None, False, True), (ALLOC_1, None, None, False, True)]
+    assert by_backend_id[1]['msg'] == ("backend_id 'shared' belongs to several allocations (%s, %s); give the resource_uuid instead"
+                                       % (VM_1, VM_2))
+    assert by_backend_id[2]['msg'] == "no allocation in state OK, Updating, Terminating has backend_id 'nope'"
+    assert by_backend_id[3]['msg'] == ("no allocation in state OK, Updating, Terminating has backend_id 'pending_acct' "
+                                       '(%s is in state Creating)' % ALLOC_2)
+    assert by_backend_id[4]['msg'] == ('it is the allocation of backend_id hpc_a as well; '
+                                       'give each allocation once, with all its components')
+    assert result['by backend_id']['msg'].startswith('4 of 5 allocations were not reported for %s: backend_id shared: '
+                                                     % text(this_month()))
+    skipped = result['skip']['results']
+    assert result['skip']['changed'] is False and [(r['changed'], r['failed'], r['skipped']) for r in skipped] == [
+        (False, False, False), (False, False, True)]
+    assert skipped[1]['msg'] == "skipped: no allocation in state OK, Updating, Terminating has backend_id 'nope'"
+    assert recorded(emulator, ALLOC_1) == {'cpu_k_hours': ('2.00', '')}
+    # The bad items sent nothing; each bulk task listed the allocations once, narrowed to the provider when asked.
+    listings = [c for c in emulator.requests if c['method'] == 'GET' and c['path'] == '/api/marketplace-provider-resources/']
+    assert [c['query'].get('provider_uuid') for c in listings] == [[provider], None]
+    assert [(c['method'], c['path']) for c in writes(emulator.requests)] == [('POST', SET_USAGE)]
+
+
 def test_past_month_on_8x_pins_the_month_and_on_707_fails_before_writing(emulator, emulator_8x, run_play):
     last = shift(this_month(), -1)
     tasks = [
