@@ -59,6 +59,17 @@ def full_listing_pages(log):
     return len([r for r in gets(log, RESOURCES) if 'state' not in r['query']])
 
 
+def run_twice(emu, run_play, playbook, extravars):
+    """Run the playbook twice; return the first run's request log (the second run's stays in emu.requests)."""
+    first = run_play(None, playbook=playbook, extravars=extravars)
+    assert first.rc == 0, first
+    log = emu.requests
+    emu.clear_requests()
+    again = run_play(None, playbook=playbook, extravars=extravars)
+    assert again.rc == 0, again
+    return log
+
+
 def test_provision_a_site_at_the_floor(bench_site, run_play):
     emu = bench_site
     playbook = os.path.join(REPO_ROOT, 'playbooks', 'provision.yml')
@@ -66,12 +77,7 @@ def test_provision_a_site_at_the_floor(bench_site, run_play):
     waiting = sorted(site.waiting_indexes(N, WAITING))
     orders = dict((i, [o.uuid for o in emu.store.orders_of(emu.store.resources[site.allocation_uuid(i)])][0]) for i in waiting)
 
-    first = run_play(None, playbook=playbook, extravars=extravars)
-    assert first.rc == 0, first
-    log = emu.requests
-    emu.clear_requests()
-    again = run_play(None, playbook=playbook, extravars=extravars)
-    assert again.rc == 0, again
+    log = run_twice(emu, run_play, playbook, extravars)
 
     # Exactly the four steps of each waiting allocation, in the provider's order; nothing for the 45 already as declared.
     sent = [(r['method'], r['path']) for r in writes(log)]
@@ -121,12 +127,7 @@ def test_report_a_site_usage_at_the_floor(bench_site, run_play, tmp_path):
     playbook = os.path.join(REPO_ROOT, 'playbooks', 'report_usage.yml')
     extravars = dict(connection(emu), puhuri_usage_file=str(usage_csv))
 
-    first = run_play(None, playbook=playbook, extravars=extravars)
-    assert first.rc == 0, first
-    log = emu.requests
-    emu.clear_requests()
-    again = run_play(None, playbook=playbook, extravars=extravars)
-    assert again.rc == 0, again
+    log = run_twice(emu, run_play, playbook, extravars)
 
     # One set_usage per allocation (all three components together), nothing else written; none on the second run.
     assert [(r['method'], r['path'], r['status']) for r in writes(log)] == [('POST', SET_USAGE, 201)] * N
