@@ -2,9 +2,9 @@
 # Copyright: (c) 2026, puhuri.core contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Parse transcript-7.0.7.md (the recorded Waldur calls) and compare a live response with a recorded one.
+"""Parse the recorded Waldur transcripts (tests/contract/data/) and compare a live response with a recorded one.
 
-Used by test_transcript.py; kept apart so benchmarks or other contract checks can reuse the parser.
+Used by test_transcript.py and test_transcript_lifecycle.py; kept apart so other contract checks can reuse the parser.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,7 +16,7 @@ import re
 import shlex
 from urllib.parse import urlsplit
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
 RECORDED_BASE = 'http://127.0.0.1:8000'
 UUID_RE = re.compile(r'^[0-9a-f]{32}$')
 TRUNCATED_RE = re.compile(r'^\.\.\. \(truncated, \d+ chars\)$')
@@ -24,12 +24,9 @@ TRUNCATED_RE = re.compile(r'^\.\.\. \(truncated, \d+ chars\)$')
 TIME_KEYS = frozenset(('created', 'modified', 'date', 'provider_reviewed_at', 'consumer_reviewed_at', 'completed_at'))
 
 
-def contract_dir():
-    return os.environ.get('PUHURI_API_CONTRACT_DIR') or os.path.join(os.path.dirname(REPO_ROOT), 'shared', 'api')
-
-
-def transcript_path():
-    return os.path.join(contract_dir(), 'transcript-7.0.7.md')
+def transcript_path(name='transcript-7.0.7.md'):
+    """A vendored transcript (see data/README.md): the tests never read outside the repository."""
+    return os.path.join(DATA_DIR, name)
 
 
 class Call(object):
