@@ -10,6 +10,7 @@ Used by test_transcript.py and test_transcript_lifecycle.py; kept apart so other
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import http.client
 import json
 import os
 import re
@@ -17,11 +18,13 @@ import shlex
 from urllib.parse import urlsplit
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
-RECORDED_BASE = 'http://127.0.0.1:8000'
+RECORDED_BASE = 'http://127.0.0.1:8000'  # transcript-7.0.7.md; the lifecycle transcript used port 8001 (see Matcher)
 UUID_RE = re.compile(r'^[0-9a-f]{32}$')
 TRUNCATED_RE = re.compile(r'^\.\.\. \(truncated, \d+ chars\)$')
 # Keys whose values are times of the run; they must be present but are not compared.
-TIME_KEYS = frozenset(('created', 'modified', 'date', 'provider_reviewed_at', 'consumer_reviewed_at', 'completed_at'))
+TIME_KEYS = frozenset(('created', 'modified', 'date', 'provider_reviewed_at', 'consumer_reviewed_at', 'completed_at', 'start'))
+STATUS_RE = re.compile(r'^HTTP (\d{3})(?:\s+X-Result-Count: (\d+))?(?:\s+Link: (.*?))?\s*$')
+HEADERS_RE = re.compile(r'^\(response headers: (.*)\)$')
 
 
 def transcript_path(name='transcript-7.0.7.md'):
@@ -32,7 +35,8 @@ def transcript_path(name='transcript-7.0.7.md'):
 class Call(object):
     """One recorded call: request, status, optional X-Result-Count and body."""
 
-    def __init__(self, number, title, method, url, headers, data, status, result_count, body_kind, body, truncated, user):
+    def __init__(self, number, title, method, url, headers, data, status, result_count, body_kind, body, truncated, user,
+                 link=None, response_headers=None):
         self.number = number
         self.title = title
         self.method = method
@@ -45,6 +49,8 @@ class Call(object):
         self.body = body  # parsed JSON, HTML text, or None
         self.truncated = truncated
         self.user = user
+        self.link = link  # the Link header as recorded (lifecycle transcript only)
+        self.response_headers = response_headers or {}  # HEAD calls: Content-Type, Allow, Content-Length
 
     @property
     def action(self):
@@ -90,10 +96,15 @@ def parse_call(number, title, content, tokens, users):
     command = lines[0]
     if not command.startswith('$ curl '):
         raise ValueError('call %d: no curl command' % number)
-    status_match = re.match(r'^HTTP (\d{3})(?:\s+X-Result-Count: (\d+))?\s*$', lines[1])
+    status_match = STATUS_RE.match(lines[1])
     if not status_match:
         raise ValueError('call %d: no status line' % number)
     method, url, headers, data, user = parse_curl(command[2:], tokens, users)
+    response_headers = {}
+    headers_match = HEADERS_RE.match(lines[2]) if len(lines) > 2 else None
+    if headers_match:
+        response_headers = dict(part.split(': ', 1) for part in headers_match.group(1).split('; '))
+        lines = lines[:2] + lines[3:]
     raw = '\n'.join(lines[2:]).strip('\n')
     truncated = False
     if raw == '(empty body)':
@@ -109,7 +120,8 @@ def parse_call(number, title, content, tokens, users):
         else:
             body = json.loads(raw)
     count = int(status_match.group(2)) if status_match.group(2) else None
-    return Call(number, title, method, url, headers, data, int(status_match.group(1)), count, kind, body, truncated, user)
+    return Call(number, title, method, url, headers, data, int(status_match.group(1)), count, kind, body, truncated, user,
+                status_match.group(3), response_headers)
 
 
 def parse_curl(command, tokens, users):
@@ -121,6 +133,8 @@ def parse_curl(command, tokens, users):
         if arg == '-X':
             method = args[position + 1]
             position += 1
+        elif arg == '-I':
+            method = 'HEAD'
         elif arg == '-H':
             name, value = args[position + 1].split(':', 1)
             value = value.strip()
@@ -172,16 +186,17 @@ class Matcher(object):
     is not a seed uuid is bound to the live value (which must itself be new), and must match it from then on.
     """
 
-    def __init__(self, known):
+    def __init__(self, known, recorded_base=RECORDED_BASE):
         self.known = set(known)
         self.mapping = {}
+        self.recorded_base = recorded_base
 
     def substitute(self, text, base_url):
         if text is None:
             return None
         for recorded, live in self.mapping.items():
             text = text.replace(recorded, live)
-        return text.replace(RECORDED_BASE, base_url)
+        return text.replace(self.recorded_base, base_url)
 
     def unify(self, recorded, live, where, failures):
         if not isinstance(live, str):
@@ -243,3 +258,62 @@ class Matcher(object):
             elif recorded != part:
                 failures.append('%s: expected a URL like %s, got %s' % (where, expected, live))
                 return
+
+
+# ---------------------------------------------------------------- replay: one call against a live emulator
+
+def send(emulator, call, matcher):
+    """The recorded request, with recorded uuids and base URL replaced by the live ones: (status, headers, body)."""
+    url = urlsplit(matcher.substitute(call.url, emulator.base_url))
+    data = matcher.substitute(call.data, emulator.base_url)
+    connection = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
+    try:
+        connection.request(call.method, url.path + ('?' + url.query if url.query else ''),
+                           body=data.encode('utf-8') if data is not None else None, headers=call.headers)
+        response = connection.getresponse()
+        return response.status, dict((k.lower(), v) for k, v in response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def check(call, status, headers, body, matcher, base_url):
+    """The differences between the recorded call and the live response, as strings.
+
+    Status, X-Result-Count, the Link header where recorded (uuids and base URL substituted), a HEAD call's
+    Content-Type, body kind, 4xx bodies exactly, 2xx bodies by shape and values (Matcher.compare).
+    Not compared: Allow and Content-Length of a HEAD call (the emulator sends no Allow; lengths differ by design).
+    """
+    failures = []
+    if status != call.status:
+        failures.append('status: expected %d, got %d: %r' % (call.status, status, body[:300]))
+        return failures
+    count = headers.get('x-result-count')
+    expected_count = None if call.result_count is None else str(call.result_count)
+    if count != expected_count:
+        failures.append('X-Result-Count: expected %s, got %s' % (expected_count, count))
+    if call.link is not None:
+        expected_link = matcher.substitute(call.link, base_url)
+        if headers.get('link') != expected_link:
+            failures.append('Link: expected %s, got %s' % (expected_link, headers.get('link')))
+    content_type = headers.get('content-type', '')
+    recorded_type = call.response_headers.get('Content-Type')
+    if recorded_type and not content_type.startswith(recorded_type):
+        failures.append('Content-Type: expected %s, got %s' % (recorded_type, content_type))
+    if call.body_kind == 'empty':
+        if body:
+            failures.append('expected an empty body, got %r' % body[:300])
+    elif call.body_kind == 'html':
+        if not content_type.startswith('text/html') or body.decode('utf-8').strip() != call.body.strip():
+            failures.append('expected the HTML page %r, got %s %r' % (call.body[:80], content_type, body[:300]))
+    else:
+        if not content_type.startswith('application/json'):
+            failures.append('expected JSON, got %s %r' % (content_type, body[:300]))
+            return failures
+        live = json.loads(body.decode('utf-8'))
+        if status >= 400:
+            expected = json.loads(matcher.substitute(json.dumps(call.body), 'http://unused'))
+            if live != expected:
+                failures.append('error body: expected %r, got %r' % (expected, live))
+        else:
+            matcher.compare(call.body, live, 'body', failures, partial=call.truncated)
+    return failures

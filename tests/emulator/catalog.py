@@ -7,9 +7,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from .common import (ApiError, FilterErrors, apply_ordering, bad_request, customer_url, fmt_dt, forbidden, json_response, not_found,
-                     paginate, parse_uuid, plan_url, select_fields, user_url)
-from .permissions import can_see_offering_as_provider
+from .common import (ApiError, FilterErrors, apply_ordering, bad_request, customer_url, empty_response, fmt_dt, forbidden, json_response,
+                     not_found, paginate, parse_uuid, plan_url, select_fields, user_url)
+from .permissions import can_see_offering_as_provider, has_permission
 
 OFFERING_STATES = ('Draft', 'Active', 'Paused', 'Archived')
 
@@ -37,11 +37,12 @@ def serialize_plan(req, offering, plan):
 
 
 def serialize_offering(req, offering, public=False):
+    """The offering; the provider view adds secret_options (RL707 #139-140)."""
     store = req.store
     customer = store.customers[offering.customer_uuid]
     category = store.categories.get(offering.category_uuid)
     path = 'marketplace-public-offerings' if public else 'marketplace-provider-offerings'
-    return {
+    data = {
         'url': req.url('api/%s/%s/' % (path, offering.uuid)), 'uuid': offering.uuid, 'created': fmt_dt(offering.created),
         'name': offering.name, 'slug': offering.slug, 'description': offering.description, 'full_description': '',
         'terms_of_service': offering.terms_of_service, 'terms_of_service_link': '', 'privacy_policy_link': '', 'access_url': '',
@@ -60,6 +61,9 @@ def serialize_offering(req, offering, public=False):
         'organization_groups': [], 'image': None, 'total_customers': None, 'total_cost': None, 'total_cost_estimated': None,
         'parent_description': None, 'parent_uuid': None, 'parent_name': None, 'backend_metadata': {},
     }
+    if not public:
+        data['secret_options'] = offering.secret_options
+    return data
 
 
 def get_offering(req, uuid, public):
@@ -109,6 +113,21 @@ def retrieve_provider_offering(req, uuid):
     return json_response(200, select_fields(req, serialize_offering(req, get_offering(req, uuid, False), False)))
 
 
+def update_integration(req, uuid):
+    """POST .../update_integration/ {"secret_options": {...}, "plugin_options": {...}}: each given dict REPLACES the
+    stored one (RL707 #64 and set-up), so sending one option drops the others. Owner (inferred; recorded as owner)."""
+    offering = get_offering(req, uuid, False)
+    if not has_permission(req, 'OFFERING.UPDATE_INTEGRATION', customers=(offering.customer_uuid,)):
+        raise forbidden()
+    body = req.json_object()
+    for key in ('secret_options', 'plugin_options'):
+        if key in body:
+            if not isinstance(body[key], dict):
+                raise bad_request({key: ['Value must be valid JSON.']})
+            setattr(offering, key, dict(body[key]))
+    return empty_response()
+
+
 def retrieve_public_offering(req, uuid):
     return json_response(200, select_fields(req, serialize_offering(req, get_offering(req, uuid, True), True)))
 
@@ -143,12 +162,31 @@ def list_service_providers(req):
     return paginate(req, items, lambda p: select_fields(req, serialize_service_provider(req, p)))
 
 
-def retrieve_service_provider(req, uuid):
+def get_service_provider(req, uuid):
     key = parse_uuid(uuid)
     provider = req.store.service_providers.get(key) if key else None
     if provider is None:
         raise not_found('ServiceProvider')
-    return json_response(200, select_fields(req, serialize_service_provider(req, provider)))
+    return provider
+
+
+def retrieve_service_provider(req, uuid):
+    return json_response(200, select_fields(req, serialize_service_provider(req, get_service_provider(req, uuid))))
+
+
+def service_provider_offerings(req, uuid):
+    """GET marketplace-service-providers/<uuid>/offerings/: its offerings with resources_count (resources not
+    Terminated, RL707 #142) and components."""
+    provider = get_service_provider(req, uuid)
+    store = req.store
+    items = [o for o in store.offerings.values() if o.customer_uuid == provider.customer_uuid]
+
+    def render(offering):
+        data = serialize_offering(req, offering, public=True)
+        data['resources_count'] = sum(1 for r in store.resources.values() if r.offering_uuid == offering.uuid and r.state != 'Terminated')
+        return select_fields(req, data)
+
+    return paginate(req, items, render)
 
 
 # ---------------------------------------------------------------- account endpoints
@@ -231,9 +269,11 @@ def routes(v8):
         ('GET', r'^/api/configuration/$', configuration, True),
         ('GET', r'^/api/marketplace-provider-offerings/$', list_provider_offerings),
         ('GET', r'^/api/marketplace-provider-offerings/(?P<uuid>[^/]+)/$', retrieve_provider_offering),
+        ('POST', r'^/api/marketplace-provider-offerings/(?P<uuid>[^/]+)/update_integration/$', update_integration),
         ('GET', r'^/api/marketplace-public-offerings/$', list_public_offerings, True),
         ('GET', r'^/api/marketplace-public-offerings/(?P<uuid>[^/]+)/$', retrieve_public_offering, True),
         ('GET', r'^/api/marketplace-public-offerings/(?P<uuid>[^/]+)/plans/(?P<plan_uuid>[^/]+)/$', retrieve_public_plan, True),
         ('GET', r'^/api/marketplace-service-providers/$', list_service_providers),
         ('GET', r'^/api/marketplace-service-providers/(?P<uuid>[^/]+)/$', retrieve_service_provider),
+        ('GET', r'^/api/marketplace-service-providers/(?P<uuid>[^/]+)/offerings/$', service_provider_offerings),
     ]

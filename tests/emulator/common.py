@@ -433,7 +433,10 @@ def paginate(req, items, render):
 
 
 def page_url(req, number):
-    """The request URL with `page` replaced; parameters sorted, as DRF's replace_query_param does."""
+    """The request URL with `page` replaced; parameters sorted, as DRF's replace_query_param does. Page 1 has no
+    `page` parameter (remove_query_param, RL707 #92, #118)."""
     query = dict((k, v) for k, v in req.query.items() if k != 'page')
-    query['page'] = [str(number)]
-    return '%s%s?%s' % (req.base_url, req.path, urlencode(sorted(query.items()), doseq=True))
+    if number > 1:
+        query['page'] = [str(number)]
+    encoded = urlencode(sorted(query.items()), doseq=True)
+    return '%s%s%s' % (req.base_url, req.path, '?' + encoded if encoded else '')

@@ -16,7 +16,7 @@ from decimal import Decimal
 from .common import (ApiError, FilterErrors, apply_ordering, bad_request, conflict, empty_response, fmt_dt, forbidden, json_response,
                      not_found, offering_url, paginate, parse_uuid, plan_url, select_fields, server_error, uuid_from_url, user_url)
 from .permissions import can_see_order, can_see_project, has_permission
-from .store import ORDER_STATES, ORDER_TYPES
+from .store import ALLOCATION_OK, ALLOCATION_UPDATE_SCHEDULED, ORDER_STATES, ORDER_TYPES
 
 SLURM = 'Marketplace.Slurm'
 BASIC = 'Marketplace.Basic'
@@ -41,6 +41,7 @@ ORDER_KEYS_8X_EXTRA = (
     'consumer_rejection_comment', 'provider_rejection_comment', 'issue')
 
 APPROVED_8X = {'detail': 'Order has been approved and is being processed.'}
+PLAN_ORDER_TYPES = ('Create', 'Update')  # orders that carry new_plan_* (RL707 #2; a Terminate has none, #43)
 
 
 def order_cost(store, order):
@@ -82,24 +83,26 @@ def serialize_order(req, order):
         'marketplace_resource_uuid': order.resource_uuid, 'error_message': order.error_message, 'callback_url': order.callback_url,
         'request_comment': order.request_comment, 'attachment': None, 'type': order.type,
         'url': req.url('api/marketplace-orders/%s/' % order.uuid),
-        'consumer_reviewed_by': user_url(req, consumer_reviewer.uuid) if consumer_reviewer else None,
+        'consumer_reviewed_by': consumer_reviewer.username if consumer_reviewer else None,  # a username (RL707 #149)
         'consumer_reviewed_by_full_name': consumer_reviewer.full_name if consumer_reviewer else None,
         'consumer_reviewed_by_username': consumer_reviewer.username if consumer_reviewer else None,
         'consumer_reviewed_at': fmt_dt(order.consumer_reviewed_at),
-        'provider_reviewed_by': user_url(req, provider_reviewer.uuid) if provider_reviewer else None,
+        'provider_reviewed_by': provider_reviewer.username if provider_reviewer else None,  # a username (RL707 #21)
         'provider_reviewed_by_full_name': provider_reviewer.full_name if provider_reviewer else None,
         'provider_reviewed_by_username': provider_reviewer.username if provider_reviewer else None,
         'provider_reviewed_at': fmt_dt(order.provider_reviewed_at),
         'created_by_username': creator.username if creator else None, 'created_by_full_name': creator.full_name if creator else None,
         'created_by_civil_number': None, 'customer_name': customer.name, 'customer_uuid': customer.uuid, 'project_name': project.name,
         'project_uuid': project.uuid, 'project_description': project.description, 'old_plan_name': None,
-        'new_plan_name': plan.name if plan and order.type == 'Create' else None, 'old_plan_uuid': None,
-        'new_plan_uuid': plan.uuid if plan and order.type == 'Create' else None, 'old_cost_estimate': None,
-        'new_cost_estimate': cost if order.type == 'Create' else None, 'can_terminate': False, 'fixed_price': 0, 'activation_price': 0,
+        'new_plan_name': plan.name if plan and order.type in PLAN_ORDER_TYPES else None, 'old_plan_uuid': None,
+        'new_plan_uuid': plan.uuid if plan and order.type in PLAN_ORDER_TYPES else None, 'old_cost_estimate': None,
+        'new_cost_estimate': cost if order.type in PLAN_ORDER_TYPES else None, 'can_terminate': False, 'fixed_price': 0, 'activation_price': 0,
         'termination_comment': None, 'backend_id': order.backend_id,
     }
     if not req.v8:
+        del data['provider_reviewed_by_username']  # not a 7.0.7 field (R707 #35, RL707 #21)
         return data
+    data['provider_reviewed_by_username'] = data['provider_reviewed_by']
     del data['offering_terms_of_service']
     data.update({
         'provider_slug': provider.slug, 'error_traceback': order.error_traceback, 'completed_at': fmt_dt(order.completed_at),
@@ -152,9 +155,24 @@ def start_processing(store, order):
     if order.type == 'Terminate':
         resource.state = 'Terminating'
         store.touch(resource)
+    elif order.type == 'Update' and order.switches_plan:
+        complete_order(store, order)  # a plan switch finishes on approval, also on Slurm (RL707 #39-41)
     elif order.type == 'Update':
-        resource.state = 'Updating'
-        store.touch(resource)
+        schedule_updating(store, order, resource)
+
+
+def schedule_updating(store, order, resource):
+    """The Slurm Update trap (RL707 #5-16, #23-26): the processor moves the SLURM allocation from OK to Update Scheduled;
+    from any other allocation state the transition fails and the order errs at once, the resource staying as it was.
+    A finished Update leaves the allocation Update Scheduled, so the next one needs set_state {"state": "ok"} again."""
+    if resource.allocation_state != ALLOCATION_OK:
+        order.state = 'erred'
+        order.error_message = "Can't switch from state '%s' using method 'schedule_updating'" % resource.allocation_state
+        store.touch(order)
+        return
+    resource.allocation_state = ALLOCATION_UPDATE_SCHEDULED
+    resource.state = 'Updating'
+    store.touch(resource)
 
 
 # ---------------------------------------------------------------- list / detail
@@ -323,8 +341,7 @@ def approve_by_provider(req, uuid):
     now = req.store.now()
     order.state = 'executing'
     order.provider_reviewed_at = now
-    if req.v8:
-        order.provider_reviewed_by_uuid = req.user.uuid  # 7.0.7 leaves provider_reviewed_by empty (R707 #35)
+    order.provider_reviewed_by_uuid = req.user.uuid
     order.modified = now
     start_processing(req.store, order)
     return json_response(200, APPROVED_8X) if req.v8 else empty_response()
@@ -342,8 +359,7 @@ def reject_by_provider(req, uuid):
     now = store.now()
     order.state = 'rejected'
     order.provider_reviewed_at = now
-    if req.v8:
-        order.provider_reviewed_by_uuid = req.user.uuid
+    order.provider_reviewed_by_uuid = req.user.uuid  # RL707 #21
     order.modified = now
     resource = store.resources[order.resource_uuid]
     if order.type == 'Create':

@@ -27,6 +27,15 @@ PERMISSIONS_707 = {
     'RESOURCE.SET_USAGE': (OWNER, OFFERING_MANAGER),
     'RESOURCE.TERMINATE': (OWNER, 'PROJECT.ADMIN', 'PROJECT.MANAGER'),
     'SLURM.SET_STATE': PROVIDER_ROLES,
+    # Lifecycle (RL707): offering users and set_offerings_username are owner-only (#68-76, #79, #89-90); the
+    # integration settings are taken as owner-only too (inferred: recorded only as the owner, #64).
+    'OFFERING.UPDATE_INTEGRATION': (OWNER,),
+    'OFFERINGUSER.CREATE': (OWNER,),
+    'OFFERINGUSER.UPDATE': (OWNER,),
+    'OFFERINGUSER.DELETE': (OWNER,),
+    'SERVICE_PROVIDER.SET_OFFERINGS_USERNAME': (OWNER,),
+    # Consumer side, so tests can create the situations (inferred from waldur-api.md section 2's project roles).
+    'PROJECT.UPDATE_MEMBERS': (OWNER, 'PROJECT.ADMIN', 'PROJECT.MANAGER'),
 }
 
 # Newer defaults (S8x): RESOURCE.SET_STATE exists and ORDER.LIST filters the order list.

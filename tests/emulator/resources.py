@@ -17,7 +17,7 @@ from .common import (ApiError, FilterErrors, apply_ordering, bad_request, confli
 from .catalog import serialize_component
 from .orders import serialize_order
 from .permissions import consumer_can_see_resource, has_permission, provider_can_see_resource
-from .store import RESOURCE_STATES
+from .store import ALLOCATION_STATE_NAMES, RESOURCE_STATES, Order
 
 PROVIDER = 'provider'
 CONSUMER = 'consumer'
@@ -26,8 +26,9 @@ KEYS_707_ONLY = ('offering_terms_of_service', 'offering_customer_uuid')
 LEGACY_PROJECT_ROLES = {'PROJECT.ADMIN': 'admin', 'PROJECT.MANAGER': 'manager', 'PROJECT.MEMBER': 'member'}
 ALLOCATION_STATES = {
     # state name -> (allowed source states, target): waldur_core StateMixin transitions of the SLURM allocation
+    # 'ok' from Creation Scheduled (5) and Update Scheduled (1) as recorded (RL707 #9, #26); from 2 and 6 as in the source.
     'creating': ((5,), 6), 'updating': ((1,), 2), 'deleting': ((7,), 8), 'update_scheduled': ((3,), 1),
-    'deletion_scheduled': ((3,), 7), 'ok': ((2, 6), 3), 'erred': ((1, 2, 3, 4, 5, 6, 7, 8), 4),
+    'deletion_scheduled': ((3,), 7), 'ok': ((1, 2, 5, 6), 3), 'erred': ((1, 2, 3, 4, 5, 6, 7, 8), 4),
 }
 
 
@@ -78,11 +79,34 @@ def serialize_resource(req, resource, nested=False):
             'offering_components': [serialize_component(c) for c in offering.components],
         })
     if nested:
-        pending = store.pending_order(resource)
-        created_by = store.creation_order(resource)
-        data['order_in_progress'] = serialize_order(req, pending) if pending else None
-        data['creation_order'] = serialize_order(req, created_by) if created_by else None
+        add_nested_orders(req, resource, data)
     return data
+
+
+def add_nested_orders(req, resource, data):
+    """order_in_progress (always fresh) and creation_order (7.0.7: possibly stale, see nested_creation_order)."""
+    pending = req.store.pending_order(resource)
+    created_by = nested_creation_order(req, resource)
+    data['order_in_progress'] = serialize_order(req, pending) if pending else None
+    data['creation_order'] = serialize_order(req, created_by) if created_by else None
+
+
+def nested_creation_order(req, resource):
+    """The Create order as the detail view shows it.
+
+    7.0.7: `Resource.creation_order` is `@property @lru_cache(maxsize=1)`, keyed by the instance (hash = pk), per server
+    process: the nested copy keeps the state of its first serialisation until another resource's creation_order is
+    computed (RL707 #130-137). The emulator is one process, so one cache slot. 8.x: read fresh (see README).
+    """
+    store = req.store
+    if req.v8:
+        return store.creation_order(resource)
+    cached = store.creation_order_cache
+    if cached is None or cached[0] != resource.uuid:
+        order = store.creation_order(resource)
+        snapshot = Order(**dict((name, getattr(order, name)) for name in Order.FIELDS)) if order else None
+        cached = store.creation_order_cache = (resource.uuid, snapshot)
+    return cached[1]
 
 
 def limit_usage(store, resource, offering):
@@ -119,8 +143,11 @@ def render(req, resource, detail):
     if req.v8:
         nested = detail or bool(wanted & set(NESTED_ORDER_KEYS))
         return select_fields(req, serialize_resource(req, resource, nested))
-    data = serialize_resource(req, resource, detail)
+    data = serialize_resource(req, resource)
     allowed = [k for k in data if k not in NESTED_ORDER_KEYS]
+    if detail and not wanted & set(allowed):
+        # field= drops fields before serialisation: a valid selection never computes (or caches) creation_order
+        add_nested_orders(req, resource, data)
     return select_fields(req, data, allowed)
 
 

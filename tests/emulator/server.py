@@ -253,7 +253,23 @@ class Emulator(object):
         if name == 'reset' and req.method == 'POST':
             self.reset()
             return json_response(200, {'status': 'reset'})
+        if name == 'users' and req.method == 'POST':
+            return self.control_add_user(req)
         return html_response(404, NOT_FOUND_HTML)
+
+    def control_add_user(self, req):
+        """POST /__emulator__/users {"username", "full_name", "email", "password"}: a user with no roles (as staff's
+        POST /api/users/ makes one, RL707 set-up) and a fresh token. 201 {"uuid", "username", "token"}."""
+        try:
+            body = json.loads(req.raw_body.decode('utf-8') or '{}')
+            username = str(body['username'])
+        except (KeyError, TypeError, ValueError):
+            return json_response(400, {'detail': 'expected {"username": ..., "full_name": ..., "email": ...}'})
+        if self.store.user_by_username(username):
+            return json_response(400, {'detail': 'user %s exists' % username})
+        user = self.store.add_user(username=username, full_name=str(body.get('full_name', '')), email=str(body.get('email', '')),
+                                   password=str(body.get('password') or '%s-password' % username))
+        return json_response(201, {'uuid': user.uuid, 'username': user.username, 'token': user.token})
 
     def control_faults(self, req):
         """GET: the plan and what was injected; PUT {"rates": {...}, "seed", "retry_after", "slow_seconds", "match"}:

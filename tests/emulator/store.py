@@ -26,9 +26,13 @@ ORDER_STATES = ('pending-consumer', 'pending-provider', 'pending-project', 'pend
 PENDING_ORDER_STATES = ('pending-consumer', 'pending-provider', 'pending-project', 'pending-start-date', 'executing')
 ORDER_TYPES = ('Create', 'Update', 'Terminate', 'Restore')
 
-# SLURM allocation (scope) states of waldur_core's StateMixin, used by marketplace-slurm-remote/set_state.
-ALLOCATION_CREATING = 6
+# SLURM allocation (scope) states of waldur_core's StateMixin, used by marketplace-slurm-remote/set_state and the
+# Slurm Update trap (RL707 #5-16): number -> display name of the allocation's `details/`.
+ALLOCATION_STATE_NAMES = {1: 'Update Scheduled', 2: 'Updating', 3: 'OK', 4: 'Erred', 5: 'Creation Scheduled', 6: 'Creating',
+                          7: 'Deletion Scheduled', 8: 'Deleting'}
+ALLOCATION_UPDATE_SCHEDULED = 1
 ALLOCATION_OK = 3
+ALLOCATION_CREATION_SCHEDULED = 5
 
 
 def load_seed(path=None):
@@ -109,6 +113,7 @@ class Plan(Record):
 class Offering(Record):
     FIELDS = {'uuid': None, 'name': '', 'slug': '', 'type': 'Marketplace.Basic', 'customer_uuid': None, 'category_uuid': None,
               'state': 'Active', 'shared': True, 'billable': True, 'description': '', 'terms_of_service': '', 'plugin_options': {},
+              'secret_options': {},
               'components': [], 'plans': [], 'created': None, 'backend_id': ''}
 
     def component(self, ctype):
@@ -128,7 +133,8 @@ class Resource(Record):
     FIELDS = {'uuid': None, 'name': '', 'slug': '', 'description': '', 'offering_uuid': None, 'plan_uuid': None, 'project_uuid': None,
               'state': 'Creating', 'backend_id': '', 'limits': {}, 'attributes': {}, 'report': None, 'backend_metadata': {},
               'current_usages': {}, 'error_message': '', 'error_traceback': '', 'end_date': None, 'options': None,
-              'allocation_state': None, 'created': None, 'modified': None, 'last_sync': None}
+              'allocation_state': None, 'allocation_uuid': None, 'plan_period_uuid': None, 'created': None, 'modified': None,
+              'last_sync': None}
 
 
 class Order(Record):
@@ -136,7 +142,7 @@ class Order(Record):
               'plan_uuid': None, 'project_uuid': None, 'attributes': {}, 'limits': {}, 'created_by_uuid': None, 'error_message': '',
               'error_traceback': '', 'consumer_reviewed_by_uuid': None, 'consumer_reviewed_at': None, 'provider_reviewed_by_uuid': None,
               'provider_reviewed_at': None, 'completed_at': None, 'provider_rejection_comment': '', 'backend_id': '',
-              'callback_url': None, 'request_comment': None, 'created': None, 'modified': None}
+              'callback_url': None, 'request_comment': None, 'switches_plan': False, 'created': None, 'modified': None}
 
 
 class ComponentUsage(Record):
@@ -145,7 +151,14 @@ class ComponentUsage(Record):
 
 
 class OfferingUser(Record):
-    FIELDS = {'uuid': None, 'offering_uuid': None, 'user_uuid': None, 'username': '', 'created': None}
+    FIELDS = {'uuid': None, 'offering_uuid': None, 'user_uuid': None, 'username': '', 'is_restricted': False, 'state': 'OK',
+              'created': None, 'modified': None}
+
+
+class ComponentUserUsage(Record):
+    """A per-user row of a component usage (set_user_usage), keyed by (component usage, username)."""
+    FIELDS = {'uuid': None, 'component_usage_uuid': None, 'username': '', 'offering_user_uuid': None, 'usage': None,
+              'created': None, 'modified': None}
 
 
 def _dt(value):
@@ -170,6 +183,9 @@ class Store(object):
         self.orders = {}
         self.usages = {}
         self.offering_users = {}
+        self.user_usages = {}
+        # 7.0.7 Resource.creation_order is @property @lru_cache(maxsize=1): (resource uuid, Order snapshot) or None
+        self.creation_order_cache = None
         self.orders_by_resource = {}
         self.usages_by_resource = {}
         self._slug_counts = {}
@@ -212,6 +228,7 @@ class Store(object):
             self.offerings[data['uuid']] = Offering(**values)
         for data in seed.get('offering_users', []):
             values = dict(data, created=_dt(data.get('created')), user_uuid=by_name.get(data.get('user'), data.get('user_uuid')))
+            values['modified'] = values['created']
             values.pop('user', None)
             self.offering_users[data['uuid']] = OfferingUser(**values)
         for data in seed['resources']:
@@ -240,8 +257,13 @@ class Store(object):
         values.setdefault('uuid', new_uuid())
         if not values.get('slug'):
             values['slug'] = self.make_slug(values['name'])
-        if values.get('allocation_state') is None and self.offerings[values['offering_uuid']].type == 'Marketplace.Slurm':
-            values['allocation_state'] = ALLOCATION_OK if values.get('state') == 'OK' else ALLOCATION_CREATING
+        values.setdefault('plan_period_uuid', new_uuid())
+        if self.offerings[values['offering_uuid']].type == 'Marketplace.Slurm':
+            values.setdefault('allocation_uuid', new_uuid())
+            if values.get('allocation_state') is None:
+                # An allocation ordered through the API stays "Creation Scheduled" until the site agent sets it (RL707 #8);
+                # seeded OK allocations are taken as set up by the agent.
+                values['allocation_state'] = ALLOCATION_OK if values.get('state') == 'OK' else ALLOCATION_CREATION_SCHEDULED
         resource = Resource(**values)
         self.resources[resource.uuid] = resource
         return resource
@@ -302,6 +324,15 @@ class Store(object):
 
     # ------------------------------------------------------------ lookups
 
+    def add_user(self, **values):
+        """A new user without roles, with a random token."""
+        values.update(uuid=new_uuid(), token=(new_uuid() + new_uuid())[:40], id=len(self.users) + 1, created=self.now())
+        values.setdefault('slug', slugify(values['username']))
+        user = User(**values)
+        self.users[user.uuid] = user
+        self.tokens[user.token] = user
+        return user
+
     def user_by_username(self, username):
         for user in self.users.values():
             if user.username == username:
@@ -335,11 +366,26 @@ class Store(object):
     def usage_rows(self, resource):
         return self.usages_by_resource.get(resource.uuid, {})
 
-    def offering_username(self, offering_uuid, user_uuid):
+    def offering_user(self, offering_uuid, user_uuid):
         for item in self.offering_users.values():
             if item.offering_uuid == offering_uuid and item.user_uuid == user_uuid:
-                return item.username
+                return item
         return None
+
+    def offering_username(self, offering_uuid, user_uuid):
+        item = self.offering_user(offering_uuid, user_uuid)
+        return item.username if item else None
+
+    def add_offering_user(self, offering_uuid, user_uuid, username):
+        now = self.now()
+        item = OfferingUser(uuid=new_uuid(), offering_uuid=offering_uuid, user_uuid=user_uuid, username=username, created=now,
+                            modified=now)
+        self.offering_users[item.uuid] = item
+        return item
+
+    def project_members(self, project_uuid):
+        """uuids of the users with a role on the project."""
+        return set(r.user_uuid for r in self.roles if r.scope_type == 'project' and r.scope_uuid == project_uuid)
 
     def touch(self, obj):
         obj.modified = self.now()
