@@ -11,10 +11,12 @@ waldur-api.md sections 3-7. The provider path is /api/marketplace-provider-resou
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
+
 from .common import (ApiError, FilterErrors, apply_ordering, bad_request, conflict, empty_response, fmt_dt, forbidden, json_response,
                      not_found, offering_url, paginate, parse_uuid, plan_url, project_url, select_fields, server_error, type_name,
                      uuid_from_url, user_url)
-from .catalog import serialize_component
+from .catalog import serialize_component, serialize_offering
 from .orders import serialize_order
 from .permissions import consumer_can_see_resource, has_permission, provider_can_see_resource
 from .store import ALLOCATION_STATE_NAMES, RESOURCE_STATES, Order
@@ -432,13 +434,19 @@ def set_as_ok(req, uuid):
     return empty_response()
 
 
-def slurm_set_state(req, uuid):
-    """marketplace-slurm-remote/{uuid}/set_state/: the SLURM allocation's state, not the resource's (R707 #86-#89)."""
+def slurm_resource(req, uuid):
+    """The resource of a marketplace-slurm-remote call: 404 unless visible and on a Slurm offering (R707 #89)."""
     key = parse_uuid(uuid)
     resource = req.store.resources.get(key) if key else None
     if (resource is None or req.store.offerings[resource.offering_uuid].type != 'Marketplace.Slurm'
             or not provider_can_see_resource(req, resource)):
         raise not_found('Resource')
+    return resource
+
+
+def slurm_set_state(req, uuid):
+    """marketplace-slurm-remote/{uuid}/set_state/: the SLURM allocation's state, not the resource's (R707 #86-#89)."""
+    resource = slurm_resource(req, uuid)
     require(req, resource, 'SLURM.SET_STATE')
     body = req.json_object()
     if 'state' not in body:
@@ -453,6 +461,155 @@ def slurm_set_state(req, uuid):
     return json_response(200, {'detail': 'Allocation state has been changed to %s' % state})
 
 
+# ---------------------------------------------------------------- Update orders (consumer side) and limits
+
+def update_permission(req, resource):
+    project = req.store.projects[resource.project_uuid]
+    return has_permission(req, 'ORDER.CREATE', customers=(project.customer_uuid,), projects=(project.uuid,))
+
+
+def new_update_order(req, resource, limits, attributes, switches_plan=False):
+    """An Update order pending-provider; the resource keeps its state and limits while it waits (RL707 #1-4)."""
+    store = req.store
+    if not update_permission(req, resource):
+        raise forbidden()
+    if resource.state != 'OK':
+        raise conflict(('OK',))  # inferred: the recording only updated OK resources
+    if store.pending_order(resource) is not None:
+        raise bad_request(['Pending order for resource already exists.'])  # inferred, as terminate
+    order = store.add_order(resource, type='Update', state='pending-provider', created_by_uuid=req.user.uuid, limits=limits,
+                            attributes=attributes, consumer_reviewed_by_uuid=req.user.uuid, consumer_reviewed_at=store.now(),
+                            switches_plan=switches_plan)
+    store.touch(resource)
+    return json_response(200, {'order_uuid': order.uuid})
+
+
+def update_limits(req, uuid):
+    """Consumer POST marketplace-resources/<uuid>/update_limits/ {"limits": {...}} -> {"order_uuid"}: the order's
+    `limits` are the new values, `attributes.old_limits` the current ones (RL707 #1-2). 400 for components that are
+    not limit-based, with a bare string message (#35)."""
+    store = req.store
+    resource = get_resource(req, uuid, CONSUMER)
+    body = req.json_object()
+    limits = body.get('limits')
+    if not isinstance(limits, dict) or not limits:
+        raise bad_request({'limits': ['This field is required.']})
+    offering = store.offerings[resource.offering_uuid]
+    limit_types = set(c.type for c in offering.components if c.billing_type == 'limit')
+    invalid = sorted(set(limits) - limit_types)
+    if invalid:
+        raise bad_request({'limits': 'Invalid types: %s' % ', '.join(invalid)})
+    return new_update_order(req, resource, dict(limits), {'old_limits': dict(resource.limits)})
+
+
+def switch_plan(req, uuid):
+    """Consumer POST marketplace-resources/<uuid>/switch_plan/ {"plan": <plan URL>}: an Update order with the current
+    limits and empty attributes that approval finishes at once, also on Slurm (RL707 #36-41)."""
+    resource = get_resource(req, uuid, CONSUMER)
+    offering = req.store.offerings[resource.offering_uuid]
+    body = req.json_object()
+    plan = offering.plan(uuid_from_url(body.get('plan'), 'marketplace-public-offerings/%s/plans' % offering.uuid))
+    if plan is None:
+        raise bad_request({'plan': ['Invalid hyperlink - Object does not exist.']})
+    order = new_update_order(req, resource, dict(resource.limits), {}, switches_plan=True)
+    resource.plan_uuid = plan.uuid
+    return order
+
+
+def slurm_details(req, uuid):
+    """GET marketplace-provider-resources/<uuid>/details/: the plugin scope, for Slurm the SLURM allocation with its
+    own state ("Creation Scheduled", "Update Scheduled", "OK", RL707 #8, #16). Other types: 404 (inferred)."""
+    resource = get_resource(req, uuid, PROVIDER)
+    if resource.allocation_uuid is None:
+        raise not_found('Resource')
+    return json_response(200, {'uuid': resource.allocation_uuid, 'name': resource.name,
+                               'state': ALLOCATION_STATE_NAMES[resource.allocation_state], 'cpu_limit': 0, 'gpu_limit': 0,
+                               'ram_limit': 0, 'backend_id': ''})
+
+
+def slurm_set_limits(req, uuid):
+    """marketplace-slurm-remote/<uuid>/set_limits/ with a bare dict: writes resource.limits directly, with no order
+    and no checks, also on an Erred resource (RL707 #33-34). Replaces the whole dict (inferred: #33 sent every key)."""
+    resource = slurm_resource(req, uuid)
+    require(req, resource, 'SLURM.SET_STATE')
+    body = req.json_object()
+    resource.limits = dict(body)
+    req.store.touch(resource)
+    return json_response(200, {'status': 'Limits are successfully set.'})
+
+
+def provider_set_limits(req, uuid):
+    """8.x only (OpenAPI 8.0.5: ResourceSetLimitsRequest {"limits"}, permission RESOURCE.SET_STATE); 7.0.7 has none
+    (HTML 404, RL707 #32). Inferred: checks the types against the limit components and writes the limits, no order."""
+    resource = get_resource(req, uuid, PROVIDER)
+    require(req, resource, 'RESOURCE.SET_STATE', with_offering=False)
+    limits = req.json_object().get('limits')
+    if not isinstance(limits, dict):
+        raise bad_request({'limits': ['This field is required.']})
+    offering = req.store.offerings[resource.offering_uuid]
+    invalid = sorted(set(limits) - set(c.type for c in offering.components if c.billing_type == 'limit'))
+    if invalid:
+        raise bad_request({'limits': 'Invalid types: %s' % ', '.join(invalid)})
+    resource.limits.update(limits)
+    req.store.touch(resource)
+    return json_response(200, {'status': 'Limits are successfully set.'})
+
+
+# ---------------------------------------------------------------- other provider views and actions (RL707 section 9)
+
+def resource_offering(req, uuid):
+    """GET .../offering/: the resource's offering (public serializer, components included, RL707 #143)."""
+    resource = get_resource(req, uuid, PROVIDER)
+    return json_response(200, select_fields(req, serialize_offering(req, req.store.offerings[resource.offering_uuid], public=True)))
+
+
+def glauth_users_config(req, uuid):
+    """Recorded as a 500 HTML page on the Slurm offering with offering users on (RL707 #144): a trap, not a feature."""
+    get_resource(req, uuid, PROVIDER)
+    raise server_error()
+
+
+def patch_resource(req, uuid):
+    """PATCH name/description/end_date: 7.0.7 has no permission check beyond visibility (a service-provider manager
+    may, RL707 #145). The answer is the update serializer's three fields."""
+    resource = get_resource(req, uuid, PROVIDER)
+    body = req.json_object()
+    for key in ('name', 'description'):
+        if key in body:
+            setattr(resource, key, str(body[key]).strip())
+    if 'end_date' in body:
+        resource.end_date = body['end_date']
+    req.store.touch(resource)
+    return json_response(200, {'name': resource.name, 'description': resource.description, 'end_date': resource.end_date})
+
+
+def set_end_date_by_provider(req, uuid):
+    """400 when the resource has usage reported in the last 90 days (RL707 #146); else the end date is set (inferred)."""
+    store = req.store
+    resource = get_resource(req, uuid, PROVIDER)
+    require(req, resource, 'RESOURCE.SET_BACKEND_ID')  # inferred: provider roles
+    body = req.json_object()
+    since = store.now() - datetime.timedelta(days=90)
+    if any(row.date and row.date >= since for row in store.usage_rows(resource).values()):
+        raise bad_request({'end_date': ['Service provider can not set end date of the resource which has been used for the last 90 days.']})
+    resource.end_date = body.get('end_date')
+    store.touch(resource)
+    return empty_response()
+
+
+def plan_periods(req, uuid):
+    """GET .../plan_periods/: one period per resource (its plan since creation) with the usage rows it holds
+    (RL707 #108); its uuid is accepted by set_usage as `plan_period` (#109)."""
+    store = req.store
+    resource = get_resource(req, uuid, PROVIDER)
+    plan = store.offerings[resource.offering_uuid].plan(resource.plan_uuid)
+    rows = sorted(store.usage_rows(resource).values(), key=lambda row: row.created)
+    return json_response(200, [{'uuid': resource.plan_period_uuid, 'plan_name': plan.name if plan else None,
+                                'plan_uuid': plan.uuid if plan else None, 'start': fmt_dt(resource.created), 'end': None,
+                                'components': [{'type': row.type, 'usage': '%s' % row.usage, 'date': fmt_dt(row.date),
+                                                'billing_period': row.billing_period.isoformat()} for row in rows]}])
+
+
 def routes(v8):
     """(method, path regex, handler) of this domain; 8.x adds set_state_ok and set_as_ok."""
     provider = r'^/api/marketplace-provider-resources/(?P<uuid>[^/]+)/'
@@ -460,7 +617,13 @@ def routes(v8):
     table = [
         ('GET', r'^/api/marketplace-provider-resources/$', list_provider_resources),
         ('GET', provider + '$', retrieve_provider_resource),
+        ('PATCH', provider + '$', patch_resource),
         ('GET', provider + 'team/$', provider_team),
+        ('GET', provider + 'details/$', slurm_details),
+        ('GET', provider + 'offering/$', resource_offering),
+        ('GET', provider + 'plan_periods/$', plan_periods),
+        ('GET', provider + 'glauth_users_config/$', glauth_users_config),
+        ('POST', provider + 'set_end_date_by_provider/$', set_end_date_by_provider),
         ('POST', provider + 'set_backend_id/$', set_backend_id),
         ('POST', provider + 'submit_report/$', submit_report),
         ('POST', provider + 'set_backend_metadata/$', set_backend_metadata),
@@ -470,11 +633,15 @@ def routes(v8):
         ('GET', consumer + '$', retrieve_consumer_resource),
         ('GET', consumer + 'team/$', consumer_team),
         ('POST', consumer + 'terminate/$', consumer_terminate),
+        ('POST', consumer + 'update_limits/$', update_limits),
+        ('POST', consumer + 'switch_plan/$', switch_plan),
         ('POST', r'^/api/marketplace-slurm-remote/(?P<uuid>[^/]+)/set_state/$', slurm_set_state),
+        ('POST', r'^/api/marketplace-slurm-remote/(?P<uuid>[^/]+)/set_limits/$', slurm_set_limits),
     ]
     if v8:
         table += [
             ('POST', provider + 'set_state_ok/$', set_state_ok),
             ('POST', provider + 'set_as_ok/$', set_as_ok),
+            ('POST', provider + 'set_limits/$', provider_set_limits),
         ]
     return table
