@@ -69,11 +69,6 @@ SETUP_LIMITS = {'cpu_k_hours': 10, 'gpu_k_hours': 2}  # s1's old_limits (#2)
 SETUP_USERS = (('alice', '356d48a70c214dc799f96de96d7fac8e'), ('bob', 'd0523974aaeb4cbd9ef6bf85ef66655e'),
                ('carol', '10a25d68fecd45baada5c1f50c1e1610'))
 
-# Calls the emulator does not reproduce yet: strict xfail, so each one that starts to pass must leave this list.
-NOT_YET_EMULATED = frozenset((
-    62, 63, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 87, 88, 89, 90, 93, 94, 95, 96, 97, 98,
-    99, 100, 101, 102, 103, 109, 150, 151))
-
 pytestmark = pytest.mark.contract
 
 
@@ -164,8 +159,7 @@ def test_setup_is_what_the_transcript_says():
         assert 'setup user `%s-%s`: `POST /api/users/` as $STAFF 201, uuid `%s`' % (RUN, name, user_uuid) in text, name
 
 
-@pytest.mark.parametrize('call', [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason='not emulated yet'))
-                                  if c.number in NOT_YET_EMULATED else c for c in CALLS], ids=[c.test_id for c in CALLS])
+@pytest.mark.parametrize('call', CALLS, ids=[c.test_id for c in CALLS])
 def test_call(replay, call):  # pylint: disable=redefined-outer-name
     failures = replay[call.number]
     assert not failures, 'RL707 #%d (%s):\n  %s' % (call.number, call.title, '\n  '.join(failures))

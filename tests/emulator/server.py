@@ -23,7 +23,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import catalog, orders, resources, tls, usage
+from . import catalog, offering_users, orders, resources, tls, usage
 from .common import (NOT_FOUND_HTML, ApiError, Request, Response, empty_response, html_response, json_response, method_not_allowed,
                      not_authenticated, parse_dt, server_error)
 from .faults import NOT_APPLIED, Faults, parse_spec
@@ -31,7 +31,7 @@ from .store import Store, load_seed, seed_tokens
 
 TOKENS = seed_tokens()
 CONTROL_PREFIX = '/__emulator__/'
-DOMAINS = (catalog, resources, orders, usage)
+DOMAINS = (catalog, resources, orders, usage, offering_users)
 VERSION_STRINGS = {'7.0.7': '7.0.7+2.g1ea6cb820'}
 
 

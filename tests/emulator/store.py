@@ -379,7 +379,7 @@ class Store(object):
     def add_offering_user(self, offering_uuid, user_uuid, username):
         now = self.now()
         item = OfferingUser(uuid=new_uuid(), offering_uuid=offering_uuid, user_uuid=user_uuid, username=username, created=now,
-                            modified=now)
+                            modified=now, state='OK' if username else 'Requested')
         self.offering_users[item.uuid] = item
         return item
 

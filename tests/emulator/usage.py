@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from .common import (FilterErrors, apply_ordering, bad_request, empty_response, fmt_dt, forbidden, json_response, new_uuid, not_found,
                      paginate, parse_dt, parse_uuid, select_fields, type_name, uuid_from_url)
 from .permissions import has_permission
-from .store import ComponentUsage
+from .store import ComponentUsage, ComponentUserUsage
 
 VALID_RESOURCE_STATES = ('OK', 'Updating', 'Terminating')
 MAX_DIGITS = 20
@@ -106,7 +106,13 @@ def set_usage(req):
             if resource is None:
                 errors['resource'] = ['Object with uuid=%s does not exist.' % raw_resource]
     if body.get('plan_period') not in (None, ''):
-        errors['plan_period'] = ['Object with uuid=%s does not exist.' % body['plan_period']]  # plan periods are not emulated
+        # one plan period per resource (resources.plan_periods); its uuid stands for the resource (RL707 #109)
+        key = parse_uuid(body['plan_period'])
+        found = [r for r in store.resources.values() if key and r.plan_period_uuid == key]
+        if found:
+            resource = found[0]
+        else:
+            errors['plan_period'] = ['Object with uuid=%s does not exist.' % body['plan_period']]
     if 'usages' not in body:
         errors['usages'] = ['This field is required.']
     elif body['usages'] is None:
@@ -241,10 +247,150 @@ def retrieve_usage(req, uuid):
     return json_response(200, select_fields(req, serialize_usage(req, row)))
 
 
+# ---------------------------------------------------------------- per-user usage (RL707 section 4)
+
+def component_usage_url(req, row):
+    return req.url('api/marketplace-component-usages/%s/' % row.uuid)
+
+
+def get_usage_row(req, uuid):
+    key = parse_uuid(uuid)
+    row = req.store.usages.get(key) if key else None
+    if row is None:
+        raise not_found('ComponentUsage')
+    return row
+
+
+def validate_user_usage(req, raw):
+    """(username, Decimal usage, offering user or None) of one set_user_usage item, or a 400 with DRF's errors."""
+    errors = {}
+    if not isinstance(raw, dict):
+        raise bad_request({'non_field_errors': ['Invalid data. Expected a dictionary, but got %s.' % type_name(raw)]})
+    username = raw.get('username')
+    if username in (None, '') or not isinstance(username, str) or not username.strip():
+        errors['username'] = ['This field is required.' if username in (None, '') else 'Not a valid string.']
+    amount, error = parse_amount(raw.get('usage')) if 'usage' in raw else (None, 'This field is required.')
+    if error:
+        errors['usage'] = [error]
+    offering_user = None
+    if raw.get('user') not in (None, ''):
+        offering_user = req.store.offering_users.get(uuid_from_url(raw['user'], 'marketplace-offering-users') or '')
+        if offering_user is None:
+            errors['user'] = ['Invalid hyperlink - Object does not exist.']
+    if errors:
+        raise bad_request(errors)
+    return username.strip(), amount, offering_user
+
+
+def save_user_usage(store, row, username, amount, offering_user):
+    """One row per (component usage, username): the same username again overwrites it (RL707 #96-97). Any username is
+    accepted, also one with no offering user (#101)."""
+    now = store.now()
+    for item in store.user_usages.values():
+        if item.component_usage_uuid == row.uuid and item.username == username:
+            break
+    else:
+        item = ComponentUserUsage(uuid=new_uuid(), component_usage_uuid=row.uuid, username=username, created=now)
+        store.user_usages[item.uuid] = item
+    item.usage = amount
+    if offering_user is not None:
+        item.offering_user_uuid = offering_user.uuid
+    item.modified = now
+
+
+def require_set_usage(req, row):
+    """RESOURCE.SET_USAGE (owner, offering manager; a service-provider manager gets 403, RL707 #102-103), checked after
+    the body as set_usage does."""
+    offering = req.store.offerings[req.store.resources[row.resource_uuid].offering_uuid]
+    if not has_permission(req, 'RESOURCE.SET_USAGE', customers=(offering.customer_uuid,), offerings=(offering.uuid,)):
+        raise forbidden()
+
+
+def set_user_usage(req, uuid):
+    """POST marketplace-component-usages/<uuid>/set_user_usage/ {"username", "usage"[, "user": offering-user URL]}
+    -> 201, empty body (RL707 #93-94)."""
+    row = get_usage_row(req, uuid)
+    username, amount, offering_user = validate_user_usage(req, req.json_object())
+    require_set_usage(req, row)
+    save_user_usage(req.store, row, username, amount, offering_user)
+    return empty_response(201)
+
+
+def set_user_usages(req, uuid):
+    """8.x bulk form (OpenAPI 8.0.5 ComponentUserUsageBulkCreateRequest {"usages": [...]}); all items are checked
+    before any is saved (inferred)."""
+    row = get_usage_row(req, uuid)
+    items = req.json_object().get('usages')
+    if not isinstance(items, list):
+        raise bad_request({'usages': ['This field is required.']})
+    checked = [validate_user_usage(req, raw) for raw in items]
+    require_set_usage(req, row)
+    for username, amount, offering_user in checked:
+        save_user_usage(req.store, row, username, amount, offering_user)
+    return empty_response(201)
+
+
+def serialize_user_usage(req, item):
+    store = req.store
+    row = store.usages[item.component_usage_uuid]
+    data = serialize_usage(req, row)
+    offering_user = store.offering_users.get(item.offering_user_uuid) if item.offering_user_uuid else None
+    data.update({
+        'uuid': item.uuid, 'username': item.username, 'usage': '%s' % item.usage, 'component_type': row.type,
+        'user': req.url('api/marketplace-offering-users/%s/' % offering_user.uuid) if offering_user else None,
+        'component_usage': component_usage_url(req, row), 'created': fmt_dt(item.created), 'modified': fmt_dt(item.modified),
+        'backend_id': '',
+    })
+    for key in ('type', 'name', 'recurring', 'modified_by'):
+        del data[key]
+    return data
+
+
+def list_user_usages(req):
+    """marketplace-component-user-usages/: filters resource_uuid, offering_uuid, project_uuid, customer_uuid, type,
+    username, component_usage__billing_period (RL707 #95-99); creation order."""
+    store = req.store
+    errors = FilterErrors()
+    resource = errors.uuid(req, 'resource_uuid')
+    offering = errors.uuid(req, 'offering_uuid')
+    project = errors.uuid(req, 'project_uuid')
+    customer = errors.uuid(req, 'customer_uuid')
+    period = errors.date(req, 'component_usage__billing_period')
+    errors.raise_if_any()
+    ctype = req.param('type')
+    username = req.param('username')
+
+    def keep(item):
+        row = store.usages[item.component_usage_uuid]
+        res = store.resources[row.resource_uuid]
+        return ((not resource or row.resource_uuid == resource) and (not offering or res.offering_uuid == offering)
+                and (not project or res.project_uuid == project)
+                and (not customer or store.projects[res.project_uuid].customer_uuid == customer)
+                and (ctype is None or row.type == ctype) and (username is None or item.username == username)
+                and (period is None or row.billing_period == period.date()))
+
+    items = [item for item in store.user_usages.values() if keep(item)]
+    return paginate(req, items, lambda item: select_fields(req, serialize_user_usage(req, item)))
+
+
+def retrieve_user_usage(req, uuid):
+    key = parse_uuid(uuid)
+    item = req.store.user_usages.get(key) if key else None
+    if item is None:
+        raise not_found('ComponentUserUsage')
+    return json_response(200, select_fields(req, serialize_user_usage(req, item)))
+
+
 def routes(v8):
-    del v8
-    return [
+    """(method, path regex, handler) of this domain; 8.x adds the bulk set_user_usages."""
+    table = [
         ('GET', r'^/api/marketplace-component-usages/$', list_usages),
         ('POST', r'^/api/marketplace-component-usages/set_usage/$', set_usage),
         ('GET', r'^/api/marketplace-component-usages/(?P<uuid>[^/]+)/$', retrieve_usage),
+        ('POST', r'^/api/marketplace-component-usages/(?P<uuid>[^/]+)/set_user_usage/$', set_user_usage),
+        ('GET', r'^/api/marketplace-component-user-usages/$', list_user_usages),
+        ('GET', r'^/api/marketplace-component-user-usages/(?P<uuid>[^/]+)/$', retrieve_user_usage),
     ]
+    if v8:
+        table.append(('POST', r'^/api/marketplace-component-usages/(?P<uuid>[^/]+)/set_user_usages/$', set_user_usages))
+    return table
