@@ -24,8 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import catalog, offering_users, orders, resources, tls, usage
-from .common import (NOT_FOUND_HTML, ApiError, Request, Response, empty_response, html_response, json_response, method_not_allowed,
-                     not_authenticated, parse_dt, server_error)
+from .common import (NOT_FOUND_HTML, ApiError, Request, Response, empty_response, fmt_dt, html_response, json_response,
+                     method_not_allowed, not_authenticated, parse_dt, parse_uuid, server_error)
 from .faults import NOT_APPLIED, Faults, parse_spec
 from .store import Store, load_seed, seed_tokens
 
@@ -153,6 +153,23 @@ class Emulator(object):
             self.clock = make_clock(now)
             self.store.clock = self.clock
 
+    def advance(self, seconds):
+        """Move the emulator's clock by `seconds` (negative: back), keeping it running or fixed as it was."""
+        with self.lock:
+            previous, delta = self.clock, datetime.timedelta(seconds=float(seconds))
+            self.clock = lambda: previous() + delta
+            self.store.clock = self.clock
+
+    def set_order_times(self, order_uuid, created=None, modified=None):
+        """Back-date (or move) an order: its `created` (what order ages are computed from) and `modified`."""
+        with self.lock:
+            order = self.store.orders[order_uuid]
+            if created is not None:
+                order.created = parse_dt(created)
+            if modified is not None:
+                order.modified = parse_dt(modified)
+            return order
+
     def reset(self):
         """Back to the seed (and the extra allocations); the request log is kept."""
         with self.lock:
@@ -255,7 +272,44 @@ class Emulator(object):
             return json_response(200, {'status': 'reset'})
         if name == 'users' and req.method == 'POST':
             return self.control_add_user(req)
+        if name == 'clock':
+            return self.control_clock(req)
+        if name.startswith('orders/') and req.method == 'PATCH':
+            return self.control_order_times(req, name[len('orders/'):])
         return html_response(404, NOT_FOUND_HTML)
+
+    def control_clock(self, req):
+        """GET: {"now"}; PUT {"now": <ISO date-time>} fixes the clock there, PUT {"advance_seconds": n} moves it;
+        DELETE: real time again. Every answer is {"now": <the clock's reading>}."""
+        if req.method == 'PUT':
+            try:
+                body = json.loads(req.raw_body.decode('utf-8') or '{}')
+                if 'now' in body:
+                    self.set_now(parse_dt(body['now']))
+                elif 'advance_seconds' in body:
+                    self.advance(body['advance_seconds'])
+                else:
+                    raise ValueError('expected {"now": ...} or {"advance_seconds": ...}')
+            except (TypeError, ValueError) as error:
+                return json_response(400, {'detail': str(error)})
+        elif req.method == 'DELETE':
+            self.set_now(None)
+        elif req.method != 'GET':
+            return json_response(405, {'detail': 'Method "%s" not allowed.' % req.method})
+        return json_response(200, {'now': self.clock().strftime('%Y-%m-%dT%H:%M:%S.%fZ')})
+
+    def control_order_times(self, req, order_uuid):
+        """PATCH /__emulator__/orders/<uuid> {"created": <ISO>, "modified": <ISO>} (either): set an order's timestamps,
+        e.g. to make it look stuck for a week. 200 {"uuid", "created", "modified"}; 404 for an unknown order."""
+        key = parse_uuid(order_uuid)
+        if key not in self.store.orders:
+            return json_response(404, {'detail': 'No Order matches the given query.'})
+        try:
+            body = json.loads(req.raw_body.decode('utf-8') or '{}')
+            order = self.set_order_times(key, body.get('created'), body.get('modified'))
+        except (AttributeError, TypeError, ValueError) as error:
+            return json_response(400, {'detail': str(error)})
+        return json_response(200, {'uuid': order.uuid, 'created': fmt_dt(order.created), 'modified': fmt_dt(order.modified)})
 
     def control_add_user(self, req):
         """POST /__emulator__/users {"username", "full_name", "email", "password"}: a user with no roles (as staff's
