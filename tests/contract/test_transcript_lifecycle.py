@@ -20,7 +20,6 @@ __metaclass__ = type
 
 import datetime
 import itertools
-import json
 import os
 import re
 import sys

@@ -14,7 +14,7 @@ __metaclass__ = type
 from decimal import Decimal
 
 from .common import (ApiError, FilterErrors, apply_ordering, bad_request, conflict, empty_response, fmt_dt, forbidden, json_response,
-                     not_found, offering_url, paginate, parse_uuid, plan_url, select_fields, server_error, uuid_from_url, user_url)
+                     not_found, offering_url, paginate, parse_uuid, plan_url, select_fields, server_error, uuid_from_url)
 from .permissions import can_see_order, can_see_project, has_permission
 from .store import ALLOCATION_OK, ALLOCATION_UPDATE_SCHEDULED, ORDER_STATES, ORDER_TYPES
 
