@@ -111,6 +111,19 @@ def test_a_new_allocation_is_creation_scheduled_until_set_state_ok(emu):
     assert allocation(emu, ALLOC_2)['state'] == 'OK'
 
 
+def test_plan_switch_finishes_on_approval_even_before_set_state_ok(emu):
+    api(emu, 'POST', 'marketplace-orders/%s/set_state_done/' % ALLOC_2_ORDER, 'sp-owner')
+    assert allocation(emu, ALLOC_2)['state'] == 'Creation Scheduled'
+    plan = '%smarketplace-public-offerings/%s/plans/83633009e1ab567c9dcd2c4130be09ae/' % (emu.url, SLURM)
+    response = api(emu, 'POST', 'marketplace-resources/%s/switch_plan/' % ALLOC_2, 'consumer-owner', json={'plan': plan})
+    uuid = response.json()['order_uuid']
+    assert (order(emu, uuid)['type'], order(emu, uuid)['attributes']) == ('Update', {})
+    api(emu, 'POST', 'marketplace-orders/%s/approve_by_provider/' % uuid, 'sp-owner')
+    assert order(emu, uuid)['state'] == 'done'
+    bad = api(emu, 'POST', 'marketplace-resources/%s/switch_plan/' % ALLOC_2, 'consumer-owner', json={'plan': emu.url})
+    assert bad.status_code == 400
+
+
 def test_basic_has_no_details_and_no_limit_updates(emu):
     assert api(emu, 'GET', 'marketplace-provider-resources/%s/details/' % VM_1, 'sp-owner').status_code == 404
     response = api(emu, 'POST', 'marketplace-resources/%s/update_limits/' % VM_1, 'consumer-owner', json={'limits': {'cpu_k_hours': 1}})

@@ -127,8 +127,10 @@ def complete_order(store, order):
     if order.type == 'Terminate':
         resource.state = 'Terminated'
     else:
-        if order.type == 'Update' and order.limits:
-            resource.limits = dict(order.limits)
+        if order.type == 'Update':
+            resource.plan_uuid = order.plan_uuid
+            if order.limits:
+                resource.limits = dict(order.limits)
         resource.state = 'OK'
     store.touch(resource)
 

@@ -468,7 +468,7 @@ def update_permission(req, resource):
     return has_permission(req, 'ORDER.CREATE', customers=(project.customer_uuid,), projects=(project.uuid,))
 
 
-def new_update_order(req, resource, limits, attributes, switches_plan=False):
+def new_update_order(req, resource, limits, attributes, plan_uuid=None):
     """An Update order pending-provider; the resource keeps its state and limits while it waits (RL707 #1-4)."""
     store = req.store
     if not update_permission(req, resource):
@@ -479,7 +479,7 @@ def new_update_order(req, resource, limits, attributes, switches_plan=False):
         raise bad_request(['Pending order for resource already exists.'])  # inferred, as terminate
     order = store.add_order(resource, type='Update', state='pending-provider', created_by_uuid=req.user.uuid, limits=limits,
                             attributes=attributes, consumer_reviewed_by_uuid=req.user.uuid, consumer_reviewed_at=store.now(),
-                            switches_plan=switches_plan)
+                            plan_uuid=plan_uuid or resource.plan_uuid, switches_plan=plan_uuid is not None)
     store.touch(resource)
     return json_response(200, {'order_uuid': order.uuid})
 
@@ -504,16 +504,15 @@ def update_limits(req, uuid):
 
 def switch_plan(req, uuid):
     """Consumer POST marketplace-resources/<uuid>/switch_plan/ {"plan": <plan URL>}: an Update order with the current
-    limits and empty attributes that approval finishes at once, also on Slurm (RL707 #36-41)."""
+    limits and empty attributes that approval finishes at once, also on Slurm (RL707 #36-41); the resource takes the
+    new plan when the order is done (inferred)."""
     resource = get_resource(req, uuid, CONSUMER)
     offering = req.store.offerings[resource.offering_uuid]
     body = req.json_object()
     plan = offering.plan(uuid_from_url(body.get('plan'), 'marketplace-public-offerings/%s/plans' % offering.uuid))
     if plan is None:
         raise bad_request({'plan': ['Invalid hyperlink - Object does not exist.']})
-    order = new_update_order(req, resource, dict(resource.limits), {}, switches_plan=True)
-    resource.plan_uuid = plan.uuid
-    return order
+    return new_update_order(req, resource, dict(resource.limits), {}, plan_uuid=plan.uuid)
 
 
 def slurm_details(req, uuid):
