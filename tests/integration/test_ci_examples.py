@@ -72,10 +72,11 @@ class Job(object):
             'PATH': os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
         })
 
-    def __call__(self, script):
+    def __call__(self, script, succeeds=True):
         result = subprocess.run(self.shell + [script], cwd=self.checkout, env=self.env, capture_output=True, text=True,
                                 timeout=300, check=False)
-        assert result.returncode == 0, 'job failed:\n%s\n%s' % (script, (result.stdout + result.stderr)[-6000:])
+        output = (result.stdout + result.stderr)[-6000:]
+        assert (result.returncode == 0) == succeeds, 'job exit code %s:\n%s\n%s' % (result.returncode, script, output)
         return result.stdout
 
     def junit(self):
@@ -177,6 +178,21 @@ def test_the_gitlab_jobs_commands_plan_apply_and_report_against_the_emulator(emu
     job = Job(checkout, emulator, {k: str(v) for k, v in ci['variables'].items()}, ['bash', '-e', '-c'])
     script = {name: '\n'.join(job_spec['script']) for name, job_spec in jobs.items()}
     run_pipeline(emulator, checkout, job, script['plan'], script['apply'], script['usage'])
+
+
+def test_a_failing_plan_fails_the_job_and_is_a_junit_failure_naming_the_call(emulator, checkout):
+    """`| tee plan.txt` keeps ansible-playbook's failure (pipefail), and the JUnit report shows what failed."""
+    ci, jobs = gitlab_jobs()
+    job = Job(checkout, emulator, {k: str(v) for k, v in ci['variables'].items()}, ['bash', '-e', '-c'])
+    wrong_token = 'f' * 40
+    job.env['PUHURI_API_TOKEN'] = wrong_token
+    job('\n'.join(jobs['plan']['script']), succeeds=False)
+    (text, tree), = job.junit()
+    # ansible-core 2.19 reports a failed module as <error>, other failed tasks as <failure>.
+    messages = [problem.get('message') for problem in tree.findall('.//failure') + tree.findall('.//error')]
+    assert any('HTTP 401' in message and '/api/marketplace-provider-resources/' in message for message in messages), \
+        text[-4000:]
+    assert wrong_token not in text and writes(emulator.requests) == []
 
 
 # --- GitHub Actions ----------------------------------------------------------------------------------------------------
