@@ -94,7 +94,10 @@ def test_the_tarball_holds_what_an_operator_needs(tarball):
     for required in ['MANIFEST.json', 'FILES.json', 'README.md', 'COPYING', 'meta/runtime.yml', 'meta/execution-environment.yml',
                      'requirements.txt', 'CHANGELOG.rst', 'changelogs/changelog.yaml', 'changelogs/config.yaml',
                      'plugins/modules/puhuri_resource_info.py', 'plugins/doc_fragments/connection.py',
-                     'docs/docsite/links.yml', 'docs/docsite/extra-docs.yml']:
+                     'docs/docsite/links.yml', 'docs/docsite/extra-docs.yml', 'CONTRIBUTING.md',
+                     'meta/awx_credential_type.yml', 'playbooks/examples/ci/gitlab-ci.yml',
+                     'playbooks/examples/ci/github-workflow.yml', 'playbooks/examples/ci/README.md'] + \
+            ['roles/%s/README.md' % role for role in os.listdir(os.path.join(REPO_ROOT, 'roles'))]:
         assert required in names, '%s is missing from the tarball' % required
     with tarfile.open(tarball) as archive:
         manifest = json.load(archive.extractfile('MANIFEST.json'))['collection_info']
