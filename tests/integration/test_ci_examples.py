@@ -219,7 +219,7 @@ def test_the_github_workflow_runs_plan_apply_and_usage_on_the_right_events_with_
 
 
 def test_the_github_steps_commands_plan_apply_and_report_against_the_emulator(emulator, checkout):
-    workflow, named, _ = github_steps()
+    workflow, named = github_steps()[:2]
     env = {}
     for key, value in workflow['env'].items():
         # vars.* / secrets.* come from the repository settings: here, the emulator (set by Job).
