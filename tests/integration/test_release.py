@@ -4,6 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The release tarball: built from the work tree, clean, installable, and usable with nothing else on the path.
 
+Galaxy and Automation Hub run galaxy-importer on every upload: it must accept the tarball without an error or a
+warning (ansible-lint on; ansible-test off, as it needs a container runtime).
+
 Also the execution environment: `ansible-builder create` on a definition that installs the tarball, then the build's
 galaxy and introspection stages replayed locally (no container engine needed), which must yield `requests`.
 """
@@ -14,6 +17,7 @@ __metaclass__ = type
 import fnmatch
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -22,6 +26,7 @@ import pytest
 import yaml
 
 from helpers import REPO_ROOT, PlayRunner
+from tool_venv import tool_venv
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +94,10 @@ def test_the_tarball_holds_what_an_operator_needs(tarball):
     for required in ['MANIFEST.json', 'FILES.json', 'README.md', 'COPYING', 'meta/runtime.yml', 'meta/execution-environment.yml',
                      'requirements.txt', 'CHANGELOG.rst', 'changelogs/changelog.yaml', 'changelogs/config.yaml',
                      'plugins/modules/puhuri_resource_info.py', 'plugins/doc_fragments/connection.py',
-                     'docs/docsite/links.yml', 'docs/docsite/extra-docs.yml']:
+                     'docs/docsite/links.yml', 'docs/docsite/extra-docs.yml', 'CONTRIBUTING.md',
+                     'meta/awx_credential_type.yml', 'playbooks/examples/ci/gitlab-ci.yml',
+                     'playbooks/examples/ci/github-workflow.yml', 'playbooks/examples/ci/README.md'] + \
+            ['roles/%s/README.md' % role for role in os.listdir(os.path.join(REPO_ROOT, 'roles'))]:
         assert required in names, '%s is missing from the tarball' % required
     with tarfile.open(tarball) as archive:
         manifest = json.load(archive.extractfile('MANIFEST.json'))['collection_info']
@@ -122,6 +130,70 @@ def test_a_playbook_runs_from_the_installed_tarball_alone(installed, emulator, t
     assert result['one']['resources'][0]['name'] == 'alloc-2'
     ok_events = [e for e in result.events if e.get('event') == 'runner_on_ok']
     assert {e['event_data'].get('resolved_action') for e in ok_events} == {'puhuri.core.puhuri_resource_info'}
+
+
+# --- galaxy-importer ---------------------------------------------------------------------------------------------------
+
+def galaxy_import(tarball, workdir, lint=True):
+    """Run galaxy-importer (its own venv) on a tarball as Galaxy does; return (exit code, log lines, result)."""
+    bindir = tool_venv('tests/requirements-galaxy-importer.txt')
+    workdir = str(workdir)
+    env = {
+        # The importer runs ansible-doc and ansible-lint from PATH and only warns when they are missing.
+        'PATH': bindir + os.pathsep + os.environ.get('PATH', ''),
+        'GALAXY_IMPORTER_RUN_ANSIBLE_LINT': str(lint),
+        'GALAXY_IMPORTER_RUN_ANSIBLE_TEST': 'False',
+        'GALAXY_IMPORTER_CHECK_CHANGELOG': 'True',
+        'GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP': os.path.join(workdir, 'ansible-tmp'),
+        'GALAXY_IMPORTER_TMP_ROOT_DIR': workdir,
+        'HOME': workdir,
+    }
+    result = run([os.path.join(bindir, 'python'), '-m', 'galaxy_importer.main', tarball], cwd=workdir, env=env,
+                 timeout=400)
+    lines = (result.stdout + result.stderr).splitlines()
+    path = os.path.join(workdir, 'importer_result.json')
+    data = None
+    if os.path.isfile(path):
+        with open(path) as handle:
+            data = json.load(handle)
+    return result.returncode, lines, data
+
+
+def problems(lines):
+    """The importer's warnings and errors (it logs them as `WARNING: ...` / `ERROR: ...`), and any traceback."""
+    return [line for line in lines if line.startswith(('WARNING', 'ERROR', 'CRITICAL', 'Traceback'))]
+
+
+def test_galaxy_importer_accepts_the_tarball_without_an_error_or_a_warning(tarball, tmp_path):
+    rc, lines, data = galaxy_import(tarball, tmp_path)
+    assert rc == 0 and not problems(lines), '\n'.join(lines[-80:])
+    assert 'Importer processing completed successfully' in lines, '\n'.join(lines[-80:])
+    # ansible-lint really ran (a missing ansible-lint is only a warning, caught above).
+    assert any(line.startswith('...ansible-lint run complete') for line in lines), lines
+    meta = galaxy()
+    assert (data['metadata']['namespace'], data['metadata']['name']) == (meta['namespace'], meta['name'])
+    contents = {(c['content_type'], c['content_name']): c for c in data['docs_blob']['contents']}
+    roles = sorted(name for kind, name in contents if kind == 'role')
+    assert roles == sorted(os.listdir(os.path.join(REPO_ROOT, 'roles')))
+    assert all(contents[('role', name)]['readme_html'] for name in roles), 'a role README did not render'
+    modules = [c for c in data['docs_blob']['contents'] if c['content_type'] == 'module']
+    assert modules and all(c['doc_strings'] for c in modules), 'ansible-doc did not document every module'
+
+
+def test_galaxy_importer_rejects_a_collection_with_a_role_without_readme(tmp_path):
+    """The failure galaxy-importer reported before the roles had READMEs is one this test suite notices."""
+    copy = os.path.join(str(tmp_path), 'tree')
+    shutil.copytree(REPO_ROOT, copy, ignore=shutil.ignore_patterns('.git', '.venv', '.pytest_cache', '__pycache__',
+                                                                   'build', 'output', '*.tar.gz'))
+    os.remove(os.path.join(copy, 'roles', 'team', 'README.md'))
+    out = tmp_path / 'dist'
+    result = run([tool('ansible-galaxy'), 'collection', 'build', '--output-path', str(out), copy])
+    assert result.returncode == 0, result.stdout + result.stderr
+    work = tmp_path / 'import'
+    work.mkdir()
+    rc, lines, data = galaxy_import(str(next(out.iterdir())), work, lint=False)
+    assert rc != 0 or problems(lines), lines
+    assert any('No role readme found' in line for line in lines), lines
 
 
 # --- execution environment (ansible-builder) -------------------------------------------------------------------------
