@@ -79,24 +79,20 @@ _value:
       elements: dict
 '''
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._usage import parse_number
 
 KEYS = ['backend_id', 'uuid', 'component', 'amount', 'description', 'source']
 CENT = Decimal('0.01')
 
 
 def amount_of(value):
-    if isinstance(value, bool):
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
+    """A row's amount: any number of decimals (rows are summed, then rounded to cents), or None."""
+    return parse_number(value)[0]
 
 
 def usage_allocations(rows, resources=None, unknown='fail'):
