@@ -80,7 +80,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
-from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import declaration_problems, declared_state
+from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import declaration_problems, declared_state, repeated
 
 POLICIES = ['leave', 'approve', 'reject']
 POLICY_STATE = {'approve': 'ok', 'reject': 'terminated'}
@@ -102,24 +102,27 @@ def with_hook_results(entry, hook_results):
     return entry
 
 
-def provision_plan(declared, listed, policy='leave', hook_results=None):
+def plan_problems(declared, policy='leave'):
+    """Every problem of the role's input at once, each naming the variable and field; never a report body."""
     if policy not in POLICIES:
-        raise AnsibleFilterError('puhuri_undeclared_policy must be one of %s, got %r' % (', '.join(POLICIES), policy))
+        return ['puhuri_undeclared_policy must be one of %s, got %r' % (', '.join(POLICIES), policy)]
     if not isinstance(declared, list):
-        raise AnsibleFilterError('puhuri_allocations must be a list of dicts, got %s' % type(declared).__name__)
+        return ['puhuri_allocations must be a list of dicts, got %s' % type(declared).__name__]
     problems = []
     for index, item in enumerate(declared):
         problems.extend(declaration_problems(item, 'puhuri_allocations[%d]' % index))
+    if not problems:
+        problems.extend('puhuri_allocations declares %s more than once' % uuid
+                        for uuid in repeated(normalize_uuid(item['uuid']) for item in declared))
+    return problems
+
+
+def provision_plan(declared, listed, policy='leave', hook_results=None):
+    problems = plan_problems(declared, policy)
     if problems:
         raise AnsibleFilterError('; '.join(problems))
     entries = [normalized(item) for item in declared]
-    by_uuid = {}
-    for entry in entries:
-        if entry['uuid'] in by_uuid:
-            problems.append('puhuri_allocations declares %s more than once' % entry['uuid'])
-        by_uuid[entry['uuid']] = entry
-    if problems:
-        raise AnsibleFilterError('; '.join(problems))
+    by_uuid = dict((entry['uuid'], entry) for entry in entries)
 
     hook_results = hook_results or {}
     approve, undeclared, extra = [], [], []

@@ -154,6 +154,16 @@ def declaration_problems(item, where=''):
     return problems
 
 
+def repeated(keys):
+    """The keys that occur more than once, each once, in the order of their second occurrence."""
+    seen, twice = set(), []
+    for key in keys:
+        if key in seen and key not in twice:
+            twice.append(key)
+        seen.add(key)
+    return twice
+
+
 def declared_state(state):
     """'OK' -> 'ok': the declared state as planning takes it (declarations may use any case); None stays None."""
     return str(state).strip().lower() if state is not None else None

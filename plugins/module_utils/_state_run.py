@@ -17,7 +17,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._common import (
 )
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
     OPEN_ORDER_STATES, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
-    situation,
+    repeated, situation,
 )
 
 RESOURCES = 'marketplace-provider-resources/'
@@ -325,12 +325,7 @@ def input_problems(params):
         problems.extend(declaration_problems(item, where))
     problems.extend(p for p in [uuid_problem(name, params[name]) for name in ('provider_uuid', 'offering_uuid')] if p)
     if not problems and params['allocations'] is not None:
-        seen, twice = set(), []
-        for _where, item in items:
-            key = normalize_uuid(item['uuid'])
-            if key in seen and key not in twice:
-                twice.append(key)
-            seen.add(key)
+        twice = repeated(normalize_uuid(item['uuid']) for _where, item in items)
         if twice:
             problems.append('allocations declares these allocations more than once (declare each once): %s' % ', '.join(twice))
     return problems

@@ -15,6 +15,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 
+from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
+
 # set_usage refuses every other resource state with {"resource": ["Resource is not in valid state."]}.
 REPORTABLE_STATES = ('OK', 'Updating', 'Terminating')
 # ... and every component of another billing type with "These components are invalid: ...".
@@ -170,7 +172,7 @@ def recorded_usages(rows):
     """
     latest = {}
     for row in rows:
-        key = (str(row.get('resource_uuid', '')).replace('-', '').lower(), row.get('type'))
+        key = (normalize_uuid(str(row.get('resource_uuid', ''))), row.get('type'))
         if key in latest and str(latest[key].get('date') or '') >= str(row.get('date') or ''):
             continue
         latest[key] = row
