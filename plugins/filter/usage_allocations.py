@@ -96,8 +96,16 @@ def amount_of(value):
 
 
 def usage_allocations(rows, resources=None, unknown='fail'):
+    grouped, problems = group_rows(rows, resources, unknown)
+    if problems:
+        raise AnsibleFilterError('usage rows: ' + '; '.join(problems))
+    return grouped
+
+
+def group_rows(rows, resources=None, unknown='fail'):
+    """(the grouped usage, every problem of the rows); the grouped usage is None when there are problems."""
     if unknown not in ('fail', 'skip'):
-        raise AnsibleFilterError("unknown must be 'fail' or 'skip', got %r" % (unknown,))
+        return None, ["unknown must be 'fail' or 'skip', got %r" % (unknown,)]
     by_backend_id, listed = {}, set()
     for resource in resources or []:
         uuid = normalize_uuid(resource['uuid'])
@@ -154,7 +162,7 @@ def usage_allocations(rows, resources=None, unknown='fail'):
     if unknown_found:
         problems.append('rows of accounts that are not Puhuri allocations can be skipped (puhuri_usage_unknown: skip)')
     if problems:
-        raise AnsibleFilterError('usage rows: ' + '; '.join(problems))
+        return None, problems
     allocations = []
     for allocation, per_component in totals.items():
         usages = []
@@ -164,7 +172,7 @@ def usage_allocations(rows, resources=None, unknown='fail'):
                 usage['description'] = descriptions[(allocation, component)]
             usages.append(usage)
         allocations.append({allocation[0]: allocation[1], 'usages': usages})
-    return dict(allocations=allocations, sources=[sources[allocation] for allocation in totals], skipped=skipped)
+    return dict(allocations=allocations, sources=[sources[allocation] for allocation in totals], skipped=skipped), []
 
 
 class FilterModule(object):
