@@ -66,10 +66,18 @@ def client_from_module(module):
     return client_from_options(module.params, module.warn)
 
 
+def fail_bulk(module, failures, total, outcome, **output):
+    """How a bulk task ends when some allocations failed: after all the others were done, one message naming each
+    failure in input order. failures: (label, why) pairs; outcome: e.g. 'failed' ('2 of 5 allocations failed: ...')."""
+    module.fail_json(msg='%d of %d allocations %s: %s' % (len(failures), total, outcome, '; '.join(
+        '%s: %s' % failure for failure in failures)), **output)
+
+
 def fail_api(module, error, **result):
     """fail_json for a PuhuriApiError: method, path, status and the server's message; no traceback."""
     module.fail_json(msg=str(error), method=error.method, path=error.path, status=error.status,
                      server_message=error.message, **result)
 
 
-__all__ = ['PuhuriApiError', 'PuhuriModule', 'argument_spec', 'client_from_module', 'fail_api', 'connection_problems', 'uuid_problem']
+__all__ = ['PuhuriApiError', 'PuhuriModule', 'argument_spec', 'client_from_module', 'fail_api', 'fail_bulk', 'connection_problems',
+           'uuid_problem']

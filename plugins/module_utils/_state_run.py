@@ -13,7 +13,7 @@ __metaclass__ = type
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
-    PuhuriApiError, client_from_module, uuid_problem,
+    PuhuriApiError, client_from_module, fail_bulk, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
     OPEN_ORDER_STATES, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
@@ -378,7 +378,6 @@ def run_module(module):
         output['diff'] = diffs
     failed = [a for a in allocations if a.failed]
     if failed:
-        module.fail_json(msg='%d of %d allocations failed: %s' % (len(failed), len(allocations), '; '.join(
-            '%s: %s' % (a.label(), a.msg) for a in failed)), **output)
+        fail_bulk(module, [(a.label(), a.msg) for a in failed], len(allocations), 'failed', **output)
     module.exit_json(**output)
 

@@ -15,7 +15,7 @@ import datetime
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
-    PuhuriApiError, client_from_module, fail_api, uuid_problem,
+    PuhuriApiError, client_from_module, fail_api, fail_bulk, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._usage import (
     REPORTABLE_STATES, allowed_types, billing_period, month_of, parse_period, parse_usages, period_date, period_text,
@@ -369,8 +369,7 @@ def run_module(module):
     if failed:
         if single:
             module.fail_json(msg='allocation %s was not reported: %s' % (failed[0]['resource_uuid'], failed[0]['msg']), **output)
-        module.fail_json(msg='%d of %d allocations were not reported%s: %s' % (
-            len(failed), len(results), ' for %s' % output['period'] if 'period' in output else '',
-            '; '.join('%s: %s' % (a.label, a.result()['msg']) for a in allocations if a.failed)), **output)
+        fail_bulk(module, [(a.label, a.result()['msg']) for a in allocations if a.failed], len(results),
+                  'were not reported' + (' for %s' % output['period'] if 'period' in output else ''), **output)
     module.exit_json(**output)
 

@@ -60,6 +60,7 @@ options:
     description:
       - The allocation (marketplace resource UUID). Mutually exclusive with O(allocations).
     type: str
+    aliases: [resource_uuid]
   state:
     description:
       - The declared state. V(ok) approves and finishes, V(erred) marks it failed, V(terminated) rejects a waiting
@@ -112,6 +113,7 @@ options:
         description: The allocation (marketplace resource UUID).
         type: str
         required: true
+        aliases: [resource_uuid]
       state:
         description: As O(state).
         type: str
@@ -316,8 +318,9 @@ def allocation_options():
 def main():
     module = PuhuriModule(
         argument_spec=argument_spec(
-            uuid=dict(type='str'),
-            allocations=dict(type='list', elements='dict', options=dict(uuid=dict(type='str', required=True), **allocation_options())),
+            uuid=dict(type='str', aliases=['resource_uuid']),
+            allocations=dict(type='list', elements='dict', options=dict(
+                uuid=dict(type='str', required=True, aliases=['resource_uuid']), **allocation_options())),
             provider_uuid=dict(type='str'),
             offering_uuid=dict(type='str'),
             **allocation_options()

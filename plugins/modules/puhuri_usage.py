@@ -49,6 +49,7 @@ options:
       - The allocation (marketplace resource UUID) to report for. Needs O(usages).
       - Mutually exclusive with O(allocations).
     type: str
+    aliases: [uuid]
   usages:
     description:
       - The month-to-date totals of O(resource_uuid), either a dict of component type to amount, or a list of dicts
@@ -69,6 +70,7 @@ options:
       resource_uuid:
         description: The allocation (marketplace resource UUID). Give exactly one of O(allocations[].resource_uuid) and O(allocations[].backend_id).
         type: str
+        aliases: [uuid]
       backend_id:
         description:
           - The allocation's backend ID (the site's local account name), instead of O(allocations[].resource_uuid).
@@ -262,10 +264,10 @@ from ansible_collections.puhuri.core.plugins.module_utils._usage_run import run_
 def main():
     module = PuhuriModule(
         argument_spec=argument_spec(
-            resource_uuid=dict(type='str'),
+            resource_uuid=dict(type='str', aliases=['uuid']),
             usages=dict(type='raw'),
             allocations=dict(type='list', elements='dict', options=dict(
-                resource_uuid=dict(type='str'),
+                resource_uuid=dict(type='str', aliases=['uuid']),
                 backend_id=dict(type='str'),
                 usages=dict(type='raw', required=True),
                 description=dict(type='str'),
