@@ -55,4 +55,3 @@ def run_module(module):
     except PuhuriApiError as error:
         fail_api(module, error)
     module.exit_json(**result)
-

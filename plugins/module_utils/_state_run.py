@@ -57,7 +57,6 @@ CHECK_MODE_NOTES = {
 }
 
 
-
 class Allocation(object):
     """One declared allocation through the run: what was read, planned and sent, and how it ended."""
 
@@ -380,4 +379,3 @@ def run_module(module):
     if failed:
         fail_bulk(module, [(a.label(), a.msg) for a in failed], len(allocations), 'failed', **output)
     module.exit_json(**output)
-

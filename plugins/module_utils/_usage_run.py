@@ -126,7 +126,7 @@ class UsageReport(object):
             if self.send_date:
                 # The check is a POST; check mode sends none, so it cannot know and says so.
                 self.warn('check mode: not verified that this server takes usage for the past month %s '
-                                 '(Waldur 7.9 or later does; 7.0.7 does not)' % period_text(self.period))
+                          '(Waldur 7.9 or later does; 7.0.7 does not)' % period_text(self.period))
         else:
             if self.send_date and any(a.plan.changed for a in self.pending()) and not self.server_takes_date():
                 return ('period %s is a past month, but this server records usage only for its current month (%s): '
@@ -372,4 +372,3 @@ def run_module(module):
         fail_bulk(module, [(a.label, a.result()['msg']) for a in allocations if a.failed], len(results),
                   'were not reported' + (' for %s' % output['period'] if 'period' in output else ''), **output)
     module.exit_json(**output)
-
