@@ -42,8 +42,8 @@ def test_provision_problems_name_fields_and_never_a_report_body():
 
 
 def test_provision_summary_counts_names_and_undeclared():
-    plan = provision_plan([dict(uuid=A, state='ok')], [dict(uuid=A, name='a', state='Creating'),
-                                                      dict(uuid='b' * 32, name='b', state='Creating')])
+    listed = [dict(uuid=A, name='a', state='Creating'), dict(uuid='b' * 32, name='b', state='Creating')]
+    plan = provision_plan([dict(uuid=A, state='ok')], listed)
     result = {'results': [dict(name='a', changed=True, actions=['approve_by_provider', 'set_state_done'])]}
     assert provision_summary(result, plan, 'leave', True) == [
         '1 allocation(s) would change', 'a: approve_by_provider, set_state_done',
