@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The connection options every puhuri.core module takes (plugins/module_utils/_common.py).
+    # The connection options every puhuri.core module and plugin takes (plugins/module_utils/_connection.py).
     DOCUMENTATION = r'''
 options:
   api_url:
@@ -65,4 +65,53 @@ options:
     default: 1
 notes:
   - Proxies are taken from the standard environment variables E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY).
+'''
+
+    # Plugins (puhuri.core.allocations) extend with both fragments: puhuri.core.connection for the descriptions and
+    # defaults, puhuri.core.connection.plugins for where else a value may come from. Among env entries the last one
+    # set wins, so PUHURI_* is listed last and beats WALDUR_*, as for the modules.
+    PLUGINS = r'''
+options:
+  api_url:
+    env:
+      - name: WALDUR_API_URL
+      - name: PUHURI_API_URL
+    vars:
+      - name: puhuri_api_url
+  api_token:
+    env:
+      - name: WALDUR_API_TOKEN
+      - name: PUHURI_API_TOKEN
+    vars:
+      - name: puhuri_api_token
+  validate_certs:
+    env:
+      - name: PUHURI_VALIDATE_CERTS
+    vars:
+      - name: puhuri_validate_certs
+  ca_path:
+    env:
+      - name: PUHURI_CA_PATH
+    vars:
+      - name: puhuri_ca_path
+  timeout:
+    env:
+      - name: PUHURI_TIMEOUT
+    vars:
+      - name: puhuri_timeout
+  retries:
+    env:
+      - name: PUHURI_RETRIES
+    vars:
+      - name: puhuri_retries
+  retry_budget:
+    env:
+      - name: PUHURI_RETRY_BUDGET
+    vars:
+      - name: puhuri_retry_budget
+  retry_delay:
+    env:
+      - name: PUHURI_RETRY_DELAY
+    vars:
+      - name: puhuri_retry_delay
 '''

@@ -79,39 +79,18 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import declaration_problems, declared_state, repeated
 
-STATES = ['ok', 'erred', 'terminated']
-KEYS = ['uuid', 'state', 'backend_id', 'report', 'error_message', 'error_traceback']
 POLICIES = ['leave', 'approve', 'reject']
 POLICY_STATE = {'approve': 'ok', 'reject': 'terminated'}
-
-
-def declaration_problems(index, item):
-    where = 'puhuri_allocations[%d]' % index
-    if not isinstance(item, dict):
-        return ['%s must be a dict with uuid and optionally %s' % (where, ', '.join(KEYS[1:]))]
-    problems = []
-    unknown = sorted(set(item) - set(KEYS))
-    if unknown:
-        problems.append('%s has unknown key(s) %s; allowed: %s' % (where, ', '.join(unknown), ', '.join(KEYS)))
-    if not is_uuid(item.get('uuid')):
-        problems.append('%s.uuid must be a UUID (32 hex characters, dashes allowed), got %r' % (where, item.get('uuid')))
-    state = item.get('state')
-    if state is not None and str(state).lower() not in STATES:
-        problems.append('%s.state must be one of %s, got %r' % (where, ', '.join(STATES), state))
-    report = item.get('report')
-    if report is not None and not (isinstance(report, list) and report and all(
-            isinstance(entry, dict) and set(entry) == {'header', 'body'} for entry in report)):
-        problems.append('%s.report must be a non-empty list of dicts with exactly the keys header and body' % where)
-    return problems
 
 
 def normalized(item):
     entry = dict((key, value) for key, value in item.items() if value is not None)
     entry['uuid'] = normalize_uuid(item['uuid'])
     if 'state' in entry:
-        entry['state'] = str(entry['state']).lower()
+        entry['state'] = declared_state(entry['state'])
     return entry
 
 
@@ -123,24 +102,27 @@ def with_hook_results(entry, hook_results):
     return entry
 
 
-def provision_plan(declared, listed, policy='leave', hook_results=None):
+def plan_problems(declared, policy='leave'):
+    """Every problem of the role's input at once, each naming the variable and field; never a report body."""
     if policy not in POLICIES:
-        raise AnsibleFilterError('puhuri_undeclared_policy must be one of %s, got %r' % (', '.join(POLICIES), policy))
+        return ['puhuri_undeclared_policy must be one of %s, got %r' % (', '.join(POLICIES), policy)]
     if not isinstance(declared, list):
-        raise AnsibleFilterError('puhuri_allocations must be a list of dicts, got %s' % type(declared).__name__)
+        return ['puhuri_allocations must be a list of dicts, got %s' % type(declared).__name__]
     problems = []
     for index, item in enumerate(declared):
-        problems.extend(declaration_problems(index, item))
+        problems.extend(declaration_problems(item, 'puhuri_allocations[%d]' % index))
+    if not problems:
+        problems.extend('puhuri_allocations declares %s more than once' % uuid
+                        for uuid in repeated(normalize_uuid(item['uuid']) for item in declared))
+    return problems
+
+
+def provision_plan(declared, listed, policy='leave', hook_results=None):
+    problems = plan_problems(declared, policy)
     if problems:
         raise AnsibleFilterError('; '.join(problems))
     entries = [normalized(item) for item in declared]
-    by_uuid = {}
-    for entry in entries:
-        if entry['uuid'] in by_uuid:
-            problems.append('puhuri_allocations declares %s more than once' % entry['uuid'])
-        by_uuid[entry['uuid']] = entry
-    if problems:
-        raise AnsibleFilterError('; '.join(problems))
+    by_uuid = dict((entry['uuid'], entry) for entry in entries)
 
     hook_results = hook_results or {}
     approve, undeclared, extra = [], [], []

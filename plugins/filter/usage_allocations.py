@@ -79,29 +79,33 @@ _value:
       elements: dict
 '''
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._usage import parse_number
 
 KEYS = ['backend_id', 'uuid', 'component', 'amount', 'description', 'source']
 CENT = Decimal('0.01')
 
 
 def amount_of(value):
-    if isinstance(value, bool):
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
+    """A row's amount: any number of decimals (rows are summed, then rounded to cents), or None."""
+    return parse_number(value)[0]
 
 
 def usage_allocations(rows, resources=None, unknown='fail'):
+    grouped, problems = group_rows(rows, resources, unknown)
+    if problems:
+        raise AnsibleFilterError('usage rows: ' + '; '.join(problems))
+    return grouped
+
+
+def group_rows(rows, resources=None, unknown='fail'):
+    """(the grouped usage, every problem of the rows); the grouped usage is None when there are problems."""
     if unknown not in ('fail', 'skip'):
-        raise AnsibleFilterError("unknown must be 'fail' or 'skip', got %r" % (unknown,))
+        return None, ["unknown must be 'fail' or 'skip', got %r" % (unknown,)]
     by_backend_id, listed = {}, set()
     for resource in resources or []:
         uuid = normalize_uuid(resource['uuid'])
@@ -158,7 +162,7 @@ def usage_allocations(rows, resources=None, unknown='fail'):
     if unknown_found:
         problems.append('rows of accounts that are not Puhuri allocations can be skipped (puhuri_usage_unknown: skip)')
     if problems:
-        raise AnsibleFilterError('usage rows: ' + '; '.join(problems))
+        return None, problems
     allocations = []
     for allocation, per_component in totals.items():
         usages = []
@@ -168,7 +172,7 @@ def usage_allocations(rows, resources=None, unknown='fail'):
                 usage['description'] = descriptions[(allocation, component)]
             usages.append(usage)
         allocations.append({allocation[0]: allocation[1], 'usages': usages})
-    return dict(allocations=allocations, sources=[sources[allocation] for allocation in totals], skipped=skipped)
+    return dict(allocations=allocations, sources=[sources[allocation] for allocation in totals], skipped=skipped), []
 
 
 class FilterModule(object):

@@ -28,6 +28,8 @@ description:
 author:
   - puhuri.core developers (@puhuri)
 extends_documentation_fragment:
+  - puhuri.core.connection
+  - puhuri.core.connection.plugins
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 options:
@@ -36,35 +38,6 @@ options:
     type: str
     required: true
     choices: [puhuri.core.allocations]
-  api_url:
-    description:
-      - The root of the Puhuri Core / Waldur REST API, including C(/api/), for example C(https://puhuri.example.org/api/).
-      - As for the modules, E(PUHURI_API_URL), then E(WALDUR_API_URL), is used when not set in the file.
-    type: str
-    env:
-      # Among env entries the last one set wins: PUHURI_* last, so it beats WALDUR_* as for the modules.
-      - name: WALDUR_API_URL
-      - name: PUHURI_API_URL
-  api_token:
-    description:
-      - The API token of a user holding a role in the provider organisation. Never logged.
-      - As for the modules, E(PUHURI_API_TOKEN), then E(WALDUR_API_TOKEN), is used when not set in the file.
-        Prefer the environment (or a vaulted value) to a token in clear text in the file.
-    type: str
-    env:
-      - name: WALDUR_API_TOKEN
-      - name: PUHURI_API_TOKEN
-  validate_certs:
-    description: Verify the server's TLS certificate. Turn off only for test servers.
-    type: bool
-    default: true
-  ca_path:
-    description: A PEM file of CA certificates to verify the server's certificate with, instead of the system's.
-    type: path
-  timeout:
-    description: Seconds to wait for the server to answer one request.
-    type: float
-    default: 30
   provider_uuid:
     description: Only allocations of the offerings of this provider organisation (customer UUID).
     type: str
@@ -138,11 +111,12 @@ import sys
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import HAS_REQUESTS, PuhuriApiError, PuhuriClient
-from ansible_collections.puhuri.core.plugins.module_utils._common import connection_problems, uuid_problem
-from ansible_collections.puhuri.core.plugins.module_utils._team import read_teams
+from ansible_collections.puhuri.core.plugins.module_utils._allocations import list_allocations, server_states, with_teams
+from ansible_collections.puhuri.core.plugins.module_utils._client import HAS_REQUESTS, PuhuriApiError
+from ansible_collections.puhuri.core.plugins.module_utils._connection import (
+    CONNECTION_OPTIONS, client_from_options, connection_problems, uuid_problem,
+)
 
-RESOURCE_STATES = ['Creating', 'OK', 'Erred', 'Updating', 'Terminating', 'Terminated']
 FIELDS = ['uuid', 'name', 'slug', 'state', 'backend_id', 'limits', 'attributes', 'plan_name', 'project_uuid',
           'project_name', 'customer_uuid', 'customer_name', 'offering_uuid', 'offering_name', 'offering_type',
           'provider_uuid', 'created', 'modified', 'end_date', 'error_message']
@@ -179,36 +153,25 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._cache[cache_key] = allocations
         self._populate(allocations)
 
-    def _states(self, option):
-        by_lower = dict((state.lower(), state) for state in RESOURCE_STATES)
-        requested = self.get_option(option) or []
-        unknown = [value for value in requested if str(value).strip().lower() not in by_lower]
-        if unknown:
-            raise AnsibleParserError('%s has unknown value(s) %s; allowed: %s (any case)'
-                                     % (option, ', '.join(repr(v) for v in unknown), ', '.join(RESOURCE_STATES)))
-        return [by_lower[str(value).strip().lower()] for value in requested]
-
     def _read_allocations(self):
         """The allocations from the API (one listing, plus one team read per allocation on request)."""
-        options = dict((name, self.get_option(name)) for name in ['api_url', 'api_token', 'timeout'])
+        options = dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS)
         problems = connection_problems(options)
         problems.extend(p for p in [uuid_problem(name, self.get_option(name)) for name in ['provider_uuid', 'offering_uuid']] if p)
-        states, team_states = self._states('state'), self._states('team_states')
+        states, state_problem = server_states(self.get_option('state'))
+        team_states, team_states_problem = server_states(self.get_option('team_states'), 'team_states')
+        problems.extend(p for p in [state_problem, team_states_problem] if p)
         if not HAS_REQUESTS:
             problems.append('the Python library requests is required on the controller')
         if problems:
             raise AnsibleParserError('puhuri.core.allocations: ' + '; '.join(problems))
-        client = PuhuriClient(options['api_url'], str(options['api_token']), validate_certs=self.get_option('validate_certs'),
-                              ca_path=self.get_option('ca_path'), timeout=options['timeout'], warn=self.display.warning)
+        client = client_from_options(options, self.display.warning)
         filters = dict(provider_uuid=self.get_option('provider_uuid'), offering_uuid=self.get_option('offering_uuid'),
                        state=states)
         try:
-            allocations = client.list('marketplace-provider-resources/', params=filters, fields=FIELDS)
+            allocations = list_allocations(client, filters, FIELDS)
             if 'team' in self.get_option('include'):
-                teams = read_teams(client, allocations, team_states)
-                for allocation in allocations:
-                    if allocation['uuid'] in teams:
-                        allocation['team'] = teams[allocation['uuid']]
+                with_teams(client, allocations, team_states)
         except PuhuriApiError as error:
             raise AnsibleParserError('puhuri.core.allocations: %s' % error)
         return allocations

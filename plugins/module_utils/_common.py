@@ -2,7 +2,9 @@
 # Copyright: (c) 2026, puhuri.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What every module shares: the connection options, building the client from them, and failing cleanly."""
+"""What every module shares: the connection argument spec, building the client from it, and failing cleanly.
+
+Modules only (it imports AnsibleModule); plugins use _connection."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -10,21 +12,21 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.errors import NoLogError
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, PuhuriApiError, PuhuriClient, is_uuid,
+from ansible_collections.puhuri.core.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, PuhuriApiError
+from ansible_collections.puhuri.core.plugins.module_utils._connection import (
+    CONNECTION_DEFAULTS, TOKEN_ENV, URL_ENV, client_from_options, connection_problems, uuid_problem,
 )
 
-# Keep in sync with plugins/doc_fragments/connection.py.
+# Documented in plugins/doc_fragments/connection.py.
 CONNECTION_ARGUMENT_SPEC = dict(
-    api_url=dict(type='str', fallback=(env_fallback, ['PUHURI_API_URL', 'WALDUR_API_URL'])),
-    api_token=dict(type='str', no_log=True, aliases=['access_token'],
-                   fallback=(env_fallback, ['PUHURI_API_TOKEN', 'WALDUR_API_TOKEN'])),
-    validate_certs=dict(type='bool', default=True),
+    api_url=dict(type='str', fallback=(env_fallback, URL_ENV)),
+    api_token=dict(type='str', no_log=True, aliases=['access_token'], fallback=(env_fallback, TOKEN_ENV)),
+    validate_certs=dict(type='bool', default=CONNECTION_DEFAULTS['validate_certs']),
     ca_path=dict(type='path'),
-    timeout=dict(type='float', default=30.0),
-    retries=dict(type='int', default=3),
-    retry_budget=dict(type='float', default=60.0),
-    retry_delay=dict(type='float', default=1.0),
+    timeout=dict(type='float', default=CONNECTION_DEFAULTS['timeout']),
+    retries=dict(type='int', default=CONNECTION_DEFAULTS['retries']),
+    retry_budget=dict(type='float', default=CONNECTION_DEFAULTS['retry_budget']),
+    retry_delay=dict(type='float', default=CONNECTION_DEFAULTS['retry_delay']),
 )
 
 
@@ -54,39 +56,6 @@ def argument_spec(**module_options):
     return spec
 
 
-def connection_problems(params):
-    """Errors in the connection options, each naming the option and what is allowed."""
-    problems = []
-    url = params.get('api_url')
-    if not url:
-        problems.append('api_url is required: set the option or the environment variable PUHURI_API_URL '
-                        '(the API root, e.g. https://puhuri.example.org/api/)')
-    elif not (url.startswith('https://') or url.startswith('http://')) or len(url.split('://', 1)[1].strip('/')) == 0:
-        problems.append('api_url must be an http:// or https:// URL of the API root, e.g. https://puhuri.example.org/api/')
-    token = params.get('api_token')
-    if not token:
-        problems.append('api_token is required: set the option (alias access_token) or the environment variable '
-                        'PUHURI_API_TOKEN')
-    elif any(ch.isspace() for ch in token):
-        problems.append('api_token must not contain white space (give the bare key, without "Token ")')
-    if params.get('timeout') is not None and params['timeout'] <= 0:
-        problems.append('timeout must be a number of seconds greater than 0')
-    if params.get('retries') is not None and not 0 <= params['retries'] <= 20:
-        problems.append('retries must be a whole number from 0 to 20, got %s' % params['retries'])
-    for name in ('retry_budget', 'retry_delay'):
-        value = params.get(name)
-        if value is not None and not 0 <= value < float('inf'):
-            problems.append('%s must be a number of seconds, 0 or more, got %s' % (name, value))
-    return problems
-
-
-def uuid_problem(name, value):
-    """'<name> must be a UUID …' when value is set but not a UUID, else None."""
-    if value is not None and not is_uuid(value):
-        return '%s must be a UUID (32 hex characters, dashes allowed), got %r' % (name, value[:60])
-    return None
-
-
 def client_from_module(module):
     """A PuhuriClient for the module's connection options; fails the module on missing requests or bad options."""
     if not HAS_REQUESTS:
@@ -94,11 +63,14 @@ def client_from_module(module):
     problems = connection_problems(module.params)
     if problems:
         module.fail_json(msg='; '.join(problems))
-    params = module.params
-    # Every retry becomes a warning of the task, so unattended runs show the faults they rode out.
-    return PuhuriClient(params['api_url'], params['api_token'], validate_certs=params['validate_certs'],
-                        ca_path=params['ca_path'], timeout=params['timeout'], retries=params['retries'],
-                        retry_budget=params['retry_budget'], retry_delay=params['retry_delay'], warn=module.warn)
+    return client_from_options(module.params, module.warn)
+
+
+def fail_bulk(module, failures, total, outcome, **output):
+    """How a bulk task ends when some allocations failed: after all the others were done, one message naming each
+    failure in input order. failures: (label, why) pairs; outcome: e.g. 'failed' ('2 of 5 allocations failed: ...')."""
+    module.fail_json(msg='%d of %d allocations %s: %s' % (len(failures), total, outcome, '; '.join(
+        '%s: %s' % failure for failure in failures)), **output)
 
 
 def fail_api(module, error, **result):
@@ -107,4 +79,5 @@ def fail_api(module, error, **result):
                      server_message=error.message, **result)
 
 
-__all__ = ['PuhuriApiError', 'PuhuriModule', 'argument_spec', 'client_from_module', 'fail_api', 'connection_problems', 'uuid_problem']
+__all__ = ['PuhuriApiError', 'PuhuriModule', 'argument_spec', 'client_from_module', 'fail_api', 'fail_bulk', 'connection_problems',
+           'uuid_problem']

@@ -20,6 +20,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid
 BASIC = 'Marketplace.Basic'
 SLURM = 'Marketplace.Slurm'
 TARGET_STATES = {'ok': 'OK', 'erred': 'Erred', 'terminated': 'Terminated'}
+DECLARATION_KEYS = ('uuid', 'state', 'backend_id', 'report', 'error_message', 'error_traceback')
 # Open orders, in the names the order-list filter takes on every version (8.x adds pending-start-date).
 OPEN_ORDER_STATES = ('pending-consumer', 'pending-provider', 'pending-project', 'executing')
 ORDER_ACTIONS = ('approve_by_provider', 'reject_by_provider', 'set_state_done', 'set_state_erred', 'set_state_executing')
@@ -111,33 +112,61 @@ def domain_view(current):
 # ---------------------------------------------------------------------------------------------- declarations
 
 def declaration_problems(item, where=''):
-    """Problems of one declaration (the module's per-allocation options), each naming the field and what is allowed."""
+    """Problems of one declaration (uuid and the per-allocation options of puhuri_resource_state), each naming the
+    field and what is allowed. The one validator of declarations: the module and the provision role's filter use it."""
     prefix = where + '.' if where else ''
+    if not isinstance(item, dict):
+        return ['%s must be a dict with uuid and optionally %s' % (where or 'a declaration', ', '.join(DECLARATION_KEYS[1:]))]
     problems = []
+    unknown = sorted(str(key) for key in set(item) - set(DECLARATION_KEYS))
+    if unknown:
+        problems.append('%s has unknown key(s) %s; allowed: %s' % (where or 'the declaration', ', '.join(unknown),
+                                                                   ', '.join(DECLARATION_KEYS)))
     if not is_uuid(item.get('uuid')):
         problems.append('%suuid must be a UUID (32 hex characters, dashes allowed), got %r' % (prefix, str(item.get('uuid'))[:60]))
+    state = item.get('state')
+    if state is not None and declared_state(state) not in TARGET_STATES:
+        problems.append('%sstate must be one of %s, got %r' % (prefix, ', '.join(TARGET_STATES), state))
     backend_id = item.get('backend_id')
     if backend_id is not None and (isinstance(backend_id, bool) or not isinstance(backend_id, (str, int, float))):
         problems.append('%sbackend_id must be a string, got %s' % (prefix, type(backend_id).__name__))
     elif backend_id is not None and len(str(backend_id).strip()) > MAX_BACKEND_ID:
         problems.append('%sbackend_id must have at most %d characters, got %d' % (prefix, MAX_BACKEND_ID, len(str(backend_id).strip())))
     report = item.get('report')
-    if report is not None:
+    if report is not None and not (isinstance(report, list) and all(
+            isinstance(section, dict) and set(section) == {'header', 'body'} for section in report)):
+        problems.append('%sreport must be a non-empty list of dicts with exactly the keys header and body' % prefix)
+    elif report is not None:
         if not report:
             problems.append('%sreport must have at least one section: the server cannot store an empty report' % prefix)
         for index, section in enumerate(report):
             for key in ('header', 'body'):
-                text = (section.get(key) or '').strip()
+                text = str(section.get(key) or '').strip()
                 if not text:
                     problems.append('%sreport[%d].%s must not be empty or only white space' % (prefix, index, key))
                 elif len(text) > MAX_REPORT_TEXT:
                     problems.append('%sreport[%d].%s must have at most %d characters, got %d'
                                     % (prefix, index, key, MAX_REPORT_TEXT, len(text)))
     if (item.get('error_message') is not None or item.get('error_traceback') is not None) \
-            and item.get('state') not in ('erred', 'terminated'):
+            and declared_state(state) not in ('erred', 'terminated'):
         problems.append('%serror_message and error_traceback go with state erred (or terminated, when a running order '
-                        'has to be failed first), got state %s' % (prefix, item.get('state')))
+                        'has to be failed first), got state %s' % (prefix, state))
     return problems
+
+
+def repeated(keys):
+    """The keys that occur more than once, each once, in the order of their second occurrence."""
+    seen, twice = set(), []
+    for key in keys:
+        if key in seen and key not in twice:
+            twice.append(key)
+        seen.add(key)
+    return twice
+
+
+def declared_state(state):
+    """'OK' -> 'ok': the declared state as planning takes it (declarations may use any case); None stays None."""
+    return str(state).strip().lower() if state is not None else None
 
 
 def declared_values(item):
@@ -145,7 +174,7 @@ def declared_values(item):
     report = item.get('report')
     backend_id = item.get('backend_id')
     return {
-        'state': item.get('state'),
+        'state': declared_state(item.get('state')),
         'backend_id': str(backend_id).strip() if backend_id is not None else None,
         'report': [(s['header'].strip(), s['body'].strip()) for s in report] if report is not None else None,
         'error_message': item.get('error_message'),

@@ -15,6 +15,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 
+from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
+
 # set_usage refuses every other resource state with {"resource": ["Resource is not in valid state."]}.
 REPORTABLE_STATES = ('OK', 'Updating', 'Terminating')
 # ... and every component of another billing type with "These components are invalid: ...".
@@ -27,11 +29,11 @@ PERIOD_RE = re.compile(r'^(\d{4})-(\d{2})$')
 USAGE_ITEM_KEYS = ('type', 'amount', 'description')
 
 
-def parse_amount(value):
-    """(Decimal, None) for a valid month-to-date total, else (None, what is wrong).
+def parse_number(value):
+    """(Decimal, None) for a finite number >= 0, any number of decimals, else (None, what is wrong).
 
-    A number (int, float or numeric string), finite, >= 0, at most 2 decimals and 18 digits before the point.
-    A float is read through its shortest text form, so 12.3 is 12.3 and not 12.2999999999999989...
+    An int, a float or a numeric string. A float is read through its shortest text form, so 12.3 is 12.3 and not
+    12.2999999999999989... The one parser of amounts: parse_amount and the usage_allocations filter build on it.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None, 'must be a number, got %s' % type(value).__name__
@@ -44,6 +46,18 @@ def parse_amount(value):
         return None, 'must be a number, got %r' % text[:40]
     if amount < 0:
         return None, 'must not be negative (the amount is the month-to-date total), got %s' % text
+    return amount, None
+
+
+def parse_amount(value):
+    """(Decimal, None) for a valid month-to-date total, else (None, what is wrong).
+
+    A number as parse_number takes it, at most 2 decimals and 18 digits before the point.
+    """
+    amount, problem = parse_number(value)
+    if problem:
+        return None, problem
+    text = repr(value) if isinstance(value, float) else str(value).strip()
     if amount >= AMOUNT_LIMIT:
         return None, 'must be below 10^18 (20 digits with 2 decimals), got %s' % text
     if amount != amount.quantize(CENT):
@@ -158,7 +172,7 @@ def recorded_usages(rows):
     """
     latest = {}
     for row in rows:
-        key = (str(row.get('resource_uuid', '')).replace('-', '').lower(), row.get('type'))
+        key = (normalize_uuid(str(row.get('resource_uuid', ''))), row.get('type'))
         if key in latest and str(latest[key].get('date') or '') >= str(row.get('date') or ''):
             continue
         latest[key] = row

@@ -182,31 +182,8 @@ members:
           offering_user_username: null
 '''
 
-from ansible_collections.puhuri.core.plugins.module_utils._common import (
-    PuhuriApiError, PuhuriModule, argument_spec, client_from_module, fail_api, uuid_problem,
-)
-from ansible_collections.puhuri.core.plugins.module_utils._team import TEAM_RESOURCE_FIELDS, members, read_teams
-
-RESOURCE_STATES = ['Creating', 'OK', 'Erred', 'Updating', 'Terminating', 'Terminated']
-UUID_FILTERS = ['provider_uuid', 'offering_uuid', 'project_uuid', 'customer_uuid']
-PATH = 'marketplace-provider-resources/'
-
-
-def server_states(requested, option='state'):
-    """Map states in any case to the server's case-sensitive display names; unknown names are problems."""
-    by_lower = dict((state.lower(), state) for state in RESOURCE_STATES)
-    states, unknown = [], []
-    for value in requested or []:
-        state = by_lower.get(str(value).strip().lower())
-        if state is None:
-            unknown.append(value)
-        elif state not in states:
-            states.append(state)
-    problem = None
-    if unknown:
-        problem = option + ' has unknown value(s) %s; allowed: %s (any case)' % (
-            ', '.join(repr(v) for v in unknown), ', '.join(RESOURCE_STATES))
-    return states, problem
+from ansible_collections.puhuri.core.plugins.module_utils._common import PuhuriModule, argument_spec
+from ansible_collections.puhuri.core.plugins.module_utils._info_run import run_module
 
 
 def main():
@@ -227,43 +204,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    states, state_problem = server_states(params['state'])
-    team_states, team_states_problem = server_states(params['team_states'], 'team_states')
-    problems = [p for p in [uuid_problem(name, params[name]) for name in ['uuid'] + UUID_FILTERS] if p]
-    problems.extend(p for p in [state_problem, team_states_problem] if p)
-    if problems:
-        module.fail_json(msg='; '.join(problems))
-
-    client = client_from_module(module)
-    with_team = 'team' in params['include']
-    fields = params['fields'] or []
-    if fields and with_team:
-        fields = fields + [name for name in TEAM_RESOURCE_FIELDS if name not in fields]
-    try:
-        if params['uuid']:
-            try:
-                resource = client.get(PATH + params['uuid'] + '/', params=[('field', f) for f in fields])
-            except PuhuriApiError as error:
-                if error.status == 404:
-                    module.fail_json(msg='allocation %s was not found, or this token cannot see it (%s)'
-                                     % (params['uuid'], error), status=404)
-                raise
-            resources = [resource]
-        else:
-            filters = dict((name, params[name]) for name in UUID_FILTERS + ['backend_id', 'name'])
-            filters['state'] = states
-            resources = client.list(PATH, params=filters, fields=fields)
-        result = dict(changed=False, resources=resources, count=len(resources))
-        if with_team:
-            teams = read_teams(client, resources, team_states)
-            for resource in resources:
-                if resource['uuid'] in teams:
-                    resource['team'] = teams[resource['uuid']]
-            result['members'] = members(resources, teams)
-    except PuhuriApiError as error:
-        fail_api(module, error)
-    module.exit_json(**result)
+    run_module(module)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,381 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, puhuri.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The runner of puhuri_resource_state: read every declared allocation, plan with _lifecycle, write, and read or
+plan again where a write did not go through (the uncertain-write loop), until each is as declared or failed.
+
+Private module (leading underscore): the API of this file may change between minor releases.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._common import (
+    PuhuriApiError, client_from_module, fail_bulk, uuid_problem,
+)
+from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
+    OPEN_ORDER_STATES, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
+    repeated, situation,
+)
+
+RESOURCES = 'marketplace-provider-resources/'
+ORDERS = 'marketplace-orders/'
+RESOURCE_FIELDS = ['uuid', 'name', 'state', 'backend_id', 'report', 'offering_type', 'offering_uuid', 'provider_uuid']
+ORDER_FIELDS = ['uuid', 'type', 'state', 'marketplace_resource_uuid']
+ALLOCATION_KEYS = ['state', 'backend_id', 'report', 'error_message', 'error_traceback']
+# A write that did not go through (its outcome unknown and then found not applied, or 409) is planned again after a
+# fresh read, up to MAX_RETRIES times in a row; any progress starts the count again. MAX_ROUNDS bounds the rounds of
+# read, plan and write in all, should someone else keep changing the allocation: a plan has at most 6 actions.
+MAX_RETRIES = 3
+MAX_ROUNDS = 6 * (MAX_RETRIES + 1) + 1
+OWNER_ONLY = ("only the provider organisation's owner may approve, reject, finish or fail orders (ORDER.APPROVE / "
+              "ORDER.REJECT in Waldur's default roles); use the owner's token")
+PERMISSION_HINTS = {
+    'approve_by_provider': OWNER_ONLY,
+    'reject_by_provider': OWNER_ONLY,
+    'set_state_done': OWNER_ONLY,
+    'set_state_erred': OWNER_ONLY,
+    'set_state_executing': OWNER_ONLY,
+    'terminate': 'terminate needs RESOURCE.TERMINATE: the provider organisation\'s owner',
+    'set_backend_id': 'set_backend_id needs the owner, a service-provider manager or an offering manager',
+    'submit_report': 'submit_report needs the owner or a service-provider manager',
+    'set_as_erred': ('Waldur 7.0.7 lets only staff mark an allocation Erred (set_as_erred); newer versions also let the '
+                     'owner and the service-provider and offering managers'),
+    'set_as_ok': 'set_as_ok needs RESOURCE.SET_STATE: the owner, a service-provider or an offering manager',
+    'set_state_ok': 'set_state_ok needs RESOURCE.SET_STATE: the owner, a service-provider or an offering manager',
+}
+NO_RESOURCE_OK = ('Erred -> OK needs the resource action set_as_ok (Waldur after 7.0.7) or set_state_ok (Waldur 8.0.3 '
+                  'and later) and this server has neither (HTTP 404 for both, as on Waldur 7.0.7); only a failed '
+                  'Create order of a Marketplace.Slurm allocation can be retried there')
+CHECK_MODE_NOTES = {
+    'set_as_ok': ('check mode: set_as_ok is listed for Erred -> OK; a real run uses set_as_ok or set_state_ok, '
+                  'whichever this server offers, and fails on Waldur 7.0.7, which has neither'),
+    'set_as_erred': ('check mode: set_as_erred is listed; Waldur 7.0.7 lets only staff call it, so a real run there '
+                     'fails for other tokens'),
+}
+
+
+class Allocation(object):
+    """One declared allocation through the run: what was read, planned and sent, and how it ended."""
+
+    def __init__(self, declaration):
+        self.uuid = normalize_uuid(declaration['uuid'])
+        self.declared = declared_values(declaration)
+        self.name = None
+        self.resource = None     # the resource as last read
+        self.current = None      # its situation() as last read (or as settled by the writes)
+        self.before = None
+        self.plan = None
+        self.actions = []        # actions the server applied, in order
+        self.outcome = None      # after a round of writes: 'done' or 'replan'
+        self.uncertain = None    # (action, order uuid) of a write whose outcome is unknown
+        self.retries = 0         # rounds in a row whose first write did not go through
+        self.new_order = None    # the Terminate order `terminate` created
+        self.last_error = None
+        self.failed = False
+        self.msg = ''
+        self.error = None
+
+    def fail(self, reason, error=None):
+        if not self.failed:
+            self.failed, self.msg, self.error = True, reason, error
+
+    def label(self):
+        return '%s (%s)' % (self.uuid, self.name) if self.name else self.uuid
+
+    def result(self, check_mode):
+        if check_mode:
+            actions = [step.action for step in self.plan.steps] if self.plan and not self.failed else []
+            after = self.plan.predicted if self.plan and not self.failed else self.current
+        else:
+            actions, after = list(self.actions), self.current
+        return {'uuid': self.uuid, 'name': self.name, 'changed': bool(actions), 'actions': actions, 'before': self.before,
+                'after': domain_view(after) if after else None, 'failed': self.failed, 'msg': self.msg}
+
+
+class StateRun(object):
+    """Read, plan and write for every allocation, in rounds until each is as declared, failed, or out of rounds."""
+
+    def __init__(self, client, allocations, single, check_mode=False, filters=None):
+        self.client = client
+        self.allocations = allocations
+        self.single = single
+        self.check_mode = check_mode
+        self.filters = filters or {}  # provider_uuid / offering_uuid, normalised
+        self.absent = set()  # resource actions this server does not offer
+
+    def pending(self):
+        return [a for a in self.allocations if not a.failed]
+
+    def run(self):
+        self.read(self.pending())
+        for allocation in self.pending():
+            allocation.before = domain_view(allocation.current)
+        for round_number in range(MAX_ROUNDS):
+            todo = [a for a in self.pending() if self.plan(a)]
+            if not todo or self.check_mode:
+                return
+            if round_number == MAX_ROUNDS - 1:
+                for allocation in todo:
+                    allocation.fail('it is %s and still not as declared after %d rounds (is something else changing it?); '
+                                    'last error: %s' % (describe(allocation.current), MAX_ROUNDS - 1, allocation.last_error))
+                return
+            for allocation in todo:
+                self.execute(allocation)
+            self.refresh(todo)
+
+    # ------------------------------------------------------------------ read
+
+    def read(self, allocations):
+        if self.single:
+            for allocation in allocations:
+                self.read_detail(allocation)
+        else:
+            self.read_resources(allocations)
+            self.read_orders(allocations)
+
+    def read_detail(self, allocation):
+        """The detail view holds the open order (order_in_progress) and the Create order (creation_order)."""
+        try:
+            resource = self.client.get(RESOURCES + allocation.uuid + '/')
+        except PuhuriApiError as error:
+            if error.status != 404:
+                raise
+            allocation.fail('not found, or this token cannot see it (%s)' % error, error)
+            return
+        allocation.resource, allocation.name = resource, resource.get('name')
+        for name, value in sorted(self.filters.items()):
+            if normalize_uuid(resource.get(name) or '') != value:
+                allocation.fail('its %s is %s, not %s' % (name, resource.get(name), value))
+        allocation.current = situation(resource, resource.get('order_in_progress'), resource.get('creation_order'))
+
+    def read_resources(self, allocations):
+        listing = self.client.list(RESOURCES, params=self.filters, fields=RESOURCE_FIELDS)
+        found = dict((normalize_uuid(r['uuid']), r) for r in listing)
+        for allocation in allocations:
+            allocation.resource = found.get(allocation.uuid)
+            if allocation.resource is None:
+                narrowed = ''.join(' with %s %s' % item for item in sorted(self.filters.items()))
+                allocation.fail('not found among the allocations this token can see%s' % narrowed)
+            else:
+                allocation.name = allocation.resource.get('name')
+
+    def read_orders(self, allocations):
+        readable = [a for a in allocations if a.resource is not None]
+        if not readable:
+            return
+        open_orders = self.latest_orders({'state': list(OPEN_ORDER_STATES)})
+        # A failed Create order is looked for only where it can be retried: Slurm, Erred, declared ok, no open order.
+        retry = [a for a in readable if a.declared['state'] == 'ok' and a.resource.get('state') == 'Erred'
+                 and a.resource.get('offering_type') == SLURM and a.uuid not in open_orders]
+        erred_orders = self.latest_orders({'state': 'erred', 'type': 'Create'}) if retry else {}
+        for allocation in readable:
+            allocation.current = situation(allocation.resource, open_orders.get(allocation.uuid),
+                                           erred_orders.get(allocation.uuid))
+
+    def latest_orders(self, query):
+        """{resource uuid: its newest order} among the orders matching query (one paginated listing)."""
+        params = dict(query, o='created', **self.filters)
+        latest = {}
+        for order in self.client.list(ORDERS, params=params, fields=ORDER_FIELDS):
+            latest[normalize_uuid(order.get('marketplace_resource_uuid') or '')] = order
+        return latest
+
+    def refresh(self, executed):
+        """After a round of writes. Single form: read the allocation again (its state after the task is returned).
+        Bulk form: an allocation whose writes all went through is where its plan leads (each write's answer said
+        so); only those that failed or need planning again are read again, with the same listings."""
+        if self.single:
+            for allocation in executed:
+                self.read_detail(allocation)
+            return
+        again = []
+        for allocation in executed:
+            if allocation.outcome == 'done' and not allocation.failed:
+                allocation.current = allocation.plan.predicted
+            else:
+                again.append(allocation)
+        if again:
+            self.read(again)
+
+    # ------------------------------------------------------------------ plan
+
+    def plan(self, allocation):
+        """Plan from what was read; True when there is something to send."""
+        allocation.plan = plan(allocation.current, allocation.declared)
+        if allocation.uncertain is not None:
+            # The write whose answer was lost was applied unless the new plan starts with it again.
+            first = allocation.plan.steps[0] if allocation.plan.steps else None
+            if first is None or (first.action, self.order_uuid(allocation, first)) != allocation.uncertain:
+                allocation.actions.append(allocation.uncertain[0])
+                allocation.retries = 0
+            allocation.uncertain = None
+        if allocation.retries > MAX_RETRIES:
+            allocation.fail('it is %s; gave up after %d attempts in a row that did not go through, the last: %s'
+                            % (describe(allocation.current), allocation.retries, allocation.last_error), allocation.last_error)
+            return False
+        if allocation.plan.problem:
+            allocation.fail('it is %s and cannot become %s: %s'
+                            % (describe(allocation.current), allocation.declared['state'], allocation.plan.problem))
+            return False
+        return bool(allocation.plan.steps)
+
+    # ------------------------------------------------------------------ write
+
+    def execute(self, allocation):
+        """Send the planned steps in order; stop at the first that does not go through."""
+        allocation.outcome = 'done'
+        for step in allocation.plan.steps:
+            order_uuid = self.order_uuid(allocation, step)
+            try:
+                action = self.send(allocation, step, order_uuid)
+            except PuhuriApiError as error:
+                allocation.last_error = error
+                if error.uncertain or error.status == 409:
+                    # Applied or not, or the state moved underneath: read again and plan again, never re-send blindly.
+                    allocation.uncertain = (step.action, order_uuid) if error.uncertain else None
+                    allocation.retries += 1
+                    allocation.outcome = 'replan'
+                else:
+                    allocation.fail(self.step_failure(allocation, step, order_uuid, error), error)
+                return
+            if action is None:
+                allocation.fail('it is %s and cannot become ok: %s' % (describe(allocation.current), NO_RESOURCE_OK))
+                return
+            allocation.actions.append(action)
+            allocation.retries = 0
+
+    def order_uuid(self, allocation, step):
+        if step.order is None:
+            return None
+        return step.order['uuid'] or allocation.new_order
+
+    def send(self, allocation, step, order_uuid):
+        """POST one step; the action name the server applied, or None when it offers no action to set OK."""
+        action = step.action
+        if step.order is not None:
+            self.client.post(ORDERS + '%s/%s/' % (order_uuid, action), step.body)
+            return action
+        path = RESOURCES + allocation.uuid + '/'
+        if action == 'terminate':
+            answer = self.client.post(path + 'terminate/')
+            if not isinstance(answer, dict) or not answer.get('order_uuid'):
+                raise PuhuriApiError('POST', self.client.url_path(path + 'terminate/'), 200,
+                                     'expected {"order_uuid": ...} in the answer', uncertain=True)
+            allocation.new_order = normalize_uuid(answer['order_uuid'])
+            return action
+        if action in ('set_backend_id', 'submit_report'):
+            # Sending either twice has the effect of sending it once, so the client may re-send it after a fault.
+            self.client.post(path + action + '/', step.body, retry_safe=True)
+            return action
+        if action == 'set_as_erred':
+            self.client.post(path + action + '/', step.body)
+            return action
+        for candidate in RESOURCE_OK_ACTIONS:
+            if candidate in self.absent:
+                continue
+            try:
+                self.client.post(path + candidate + '/')
+                return candidate
+            except PuhuriApiError as error:
+                if error.status != 404:
+                    raise
+                # The allocation was just read, so a 404 here means the server has no such action.
+                self.absent.add(candidate)
+        return None
+
+    def step_failure(self, allocation, step, order_uuid, error):
+        target = step.action if step.order is None else '%s of its %s order %s' % (step.action, step.order['type'], order_uuid)
+        text = 'from %s: %s failed: %s' % (describe(allocation.current), target, error)
+        if error.status == 403 and step.action in PERMISSION_HINTS:
+            text += '; ' + PERMISSION_HINTS[step.action]
+        if allocation.actions:
+            text += ' (sent before: %s)' % ', '.join(allocation.actions)
+        return text
+
+
+def public_resource(resource):
+    """The resource without its report bodies."""
+    if resource is None:
+        return None
+    public = dict(resource)
+    if isinstance(public.get('report'), list):
+        public['report'] = [{'header': section.get('header')} for section in public['report']]
+    return public
+
+
+def diff_of(result):
+    before, after = dict(result['before']), dict(result['after'])
+    if 'submit_report' in result['actions']:
+        before['report_bodies'], after['report_bodies'] = '(hidden)', '(hidden, replaced)'
+    header = 'allocation %s' % (result['name'] or result['uuid'])
+    return {'before_header': header, 'after_header': header, 'before': before, 'after': after}
+
+
+def input_problems(params):
+    if params['allocations'] is None:
+        items = [('', dict((key, params[key]) for key in ['uuid'] + ALLOCATION_KEYS))]
+    else:
+        items = [('allocations[%d]' % index, item) for index, item in enumerate(params['allocations'])]
+    problems = [] if items else ['allocations is empty: declare at least one allocation']
+    for where, item in items:
+        problems.extend(declaration_problems(item, where))
+    problems.extend(p for p in [uuid_problem(name, params[name]) for name in ('provider_uuid', 'offering_uuid')] if p)
+    if not problems and params['allocations'] is not None:
+        twice = repeated(normalize_uuid(item['uuid']) for _where, item in items)
+        if twice:
+            problems.append('allocations declares these allocations more than once (declare each once): %s' % ', '.join(twice))
+    return problems
+
+
+def run_module(module):
+    """The whole task for the module's parameters: validate, run, and exit or fail the module."""
+    params = module.params
+    single = params['allocations'] is None
+    problems = input_problems(params)
+    if problems:
+        module.fail_json(msg='; '.join(problems), changed=False)
+    declarations = [dict((key, params[key]) for key in ['uuid'] + ALLOCATION_KEYS)] if single else params['allocations']
+    allocations = [Allocation(item) for item in declarations]
+
+    client = client_from_module(module)
+    filters = dict((name, normalize_uuid(params[name])) for name in ('provider_uuid', 'offering_uuid') if params[name])
+    run = StateRun(client, allocations, single, module.check_mode, filters)
+    try:
+        run.run()
+    except PuhuriApiError as error:
+        for allocation in run.pending():
+            allocation.fail(str(error), error)
+    if module.check_mode:
+        planned = set(step.action for a in run.pending() for step in a.plan.steps)
+        for action in sorted(planned & set(CHECK_MODE_NOTES)):
+            module.warn(CHECK_MODE_NOTES[action])
+
+    results = [a.result(module.check_mode) for a in allocations]
+    changed = any(r['changed'] for r in results)
+    diffs = [diff_of(r) for r in results if r['changed'] and r['before'] and r['after']]
+    if single:
+        allocation, result = allocations[0], results[0]
+        output = dict(changed=changed, actions=result['actions'], resource=public_resource(allocation.resource))
+        if module._diff and diffs:
+            output['diff'] = diffs[0]
+        if allocation.failed:
+            error = allocation.error
+            if error is not None:
+                output.update(method=error.method, path=error.path, status=error.status, server_message=error.message)
+            module.fail_json(msg='allocation %s: %s' % (allocation.label(), allocation.msg), **output)
+        module.exit_json(**output)
+    # Only allocations that changed or failed are returned, and the invocation shows the count of declarations:
+    # Ansible masks every returned string against every no_log value (each report body), which grows as N x N.
+    reported = [r for r in results if r['changed'] or r['failed']]
+    output = dict(changed=changed, results=reported, unchanged=len(results) - len(reported),
+                  actions_count=sum(len(r['actions']) for r in results),
+                  invocation={'module_args': dict(params, allocations='(%d declared allocations)' % len(allocations))})
+    if module._diff:
+        output['diff'] = diffs
+    failed = [a for a in allocations if a.failed]
+    if failed:
+        fail_bulk(module, [(a.label(), a.msg) for a in failed], len(allocations), 'failed', **output)
+    module.exit_json(**output)

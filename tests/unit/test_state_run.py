@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, puhuri.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The runner of puhuri_resource_state without HTTP: the uncertain-write loop against a fake client.
+
+A write whose answer is lost is never re-sent blindly: the runner reads again and sends it again only when the fresh
+read shows it was not applied, and gives up after MAX_RETRIES such writes in a row.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.puhuri.core.plugins.module_utils._client import PuhuriApiError
+from ansible_collections.puhuri.core.plugins.module_utils._state_run import MAX_RETRIES, Allocation, StateRun
+
+pytestmark = pytest.mark.unit
+
+UUID = 'a' * 32
+ORDER = 'b' * 32
+APPROVE = 'marketplace-orders/%s/approve_by_provider/' % ORDER
+
+
+class FakeClient(object):
+    """One Marketplace.Basic allocation in Creating with a pending-provider Create order. Each POST of approve is
+    answered by the outcomes given, in turn: 'ok', 'lost-applied' (applied, answer lost) or 'lost' (not applied)."""
+
+    def __init__(self, outcomes):
+        self.outcomes = list(outcomes)
+        self.state, self.order_state = 'Creating', 'pending-provider'
+        self.posts, self.reads = [], 0
+
+    def url_path(self, path):
+        return '/api/' + path
+
+    def get(self, path, params=None):
+        self.reads += 1
+        order = {'uuid': ORDER, 'type': 'Create', 'state': self.order_state} if self.order_state else None
+        return {'uuid': UUID, 'name': 'alloc', 'state': self.state, 'backend_id': '', 'report': None,
+                'offering_type': 'Marketplace.Basic', 'order_in_progress': order, 'creation_order': None}
+
+    def post(self, path, body=None, expected=(200, 201), retry_safe=False):
+        self.posts.append(path)
+        outcome = self.outcomes.pop(0) if self.outcomes else 'ok'
+        if outcome in ('ok', 'lost-applied'):
+            self.state, self.order_state = 'OK', None  # a Basic order finishes on approval
+        if outcome != 'ok':
+            raise PuhuriApiError('POST', self.url_path(path), 504, 'Gateway Time-out', uncertain=True)
+        return {}
+
+
+def run(outcomes):
+    client = FakeClient(outcomes)
+    allocation = Allocation({'uuid': UUID, 'state': 'ok'})
+    StateRun(client, [allocation], single=True).run()
+    return client, allocation
+
+
+def test_a_lost_answer_of_an_applied_write_is_not_sent_again():
+    client, allocation = run(['lost-applied'])
+    assert client.posts == [APPROVE]
+    assert not allocation.failed and allocation.actions == ['approve_by_provider']
+    assert allocation.current['state'] == 'OK'
+
+
+def test_a_lost_write_that_was_not_applied_is_sent_again_after_a_fresh_read():
+    client, allocation = run(['lost', 'ok'])
+    assert client.posts == [APPROVE, APPROVE]
+    assert not allocation.failed and allocation.actions == ['approve_by_provider']
+    assert client.reads == 3  # before, after the lost write, after the one that went through
+
+
+def test_the_runner_gives_up_after_max_retries_lost_writes_in_a_row():
+    client, allocation = run(['lost'] * 10)
+    assert len(client.posts) == MAX_RETRIES + 1
+    assert allocation.failed and 'gave up after %d attempts in a row' % (MAX_RETRIES + 1) in allocation.msg
+    assert allocation.actions == []
+
+
+def test_check_mode_plans_and_sends_nothing():
+    client = FakeClient([])
+    allocation = Allocation({'uuid': UUID, 'state': 'ok'})
+    StateRun(client, [allocation], single=True, check_mode=True).run()
+    assert client.posts == []
+    assert allocation.result(check_mode=True)['actions'] == ['approve_by_provider']
