@@ -114,6 +114,20 @@ def server_message(response):
     return (text.strip()[:MAX_MESSAGE] or response.reason or '(empty body)')
 
 
+class _TokenAuth(requests.auth.AuthBase if HAS_REQUESTS else object):
+    """Waldur's `Authorization: Token <key>`; the key never appears in a repr."""
+
+    def __init__(self, token):
+        self._header = 'Token %s' % token
+
+    def __call__(self, request):
+        request.headers['Authorization'] = self._header
+        return request
+
+    def __repr__(self):
+        return '<Token auth>'
+
+
 class PuhuriClient(object):
     """requests.Session with Waldur's conventions: token auth, trailing slashes, Link pagination, clear errors, and
     retries of what is safe to send again."""
@@ -129,13 +143,14 @@ class PuhuriClient(object):
         self._base_path = urlsplit(self.api_url).path
         self.timeout = (min(10.0, float(timeout)), float(timeout))
         self.session = requests.Session()
-        self.session.headers.update({
-            'Authorization': 'Token %s' % token,
-            'Accept': 'application/json',
-            'User-Agent': USER_AGENT,
-        })
-        # ca_path wins over validate_certs=true; validate_certs=false turns checks off completely.
-        self.session.verify = (ca_path or True) if validate_certs else False
+        self.session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
+        # Through session.auth, not a header: requests replaces a plain Authorization header with Basic auth from
+        # ~/.netrc when the portal's host has an entry there.
+        self.session.auth = _TokenAuth(token)
+        # ca_path wins over validate_certs=true; validate_certs=false turns checks off completely. Passed with every
+        # request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (set in many execution environments) override a
+        # session-level verify, even False; a per-request path or False wins over them.
+        self.verify = (ca_path or True) if validate_certs else False
         self.retries = int(retries)
         self.retry_budget = float(retry_budget)
         self.retry_delay = float(retry_delay)
@@ -166,7 +181,7 @@ class PuhuriClient(object):
         """
         full_path = self.url_path(path)
         url = self.api_url + full_path[len(self._base_path):]
-        kwargs = {'params': params, 'timeout': self.timeout, 'allow_redirects': False}
+        kwargs = {'params': params, 'timeout': self.timeout, 'allow_redirects': False, 'verify': self.verify}
         if body is not None:
             kwargs['json'] = body
         if retry_safe is None:

@@ -70,3 +70,27 @@ def api_get_tls(emu, path, params):
                             headers={'Authorization': 'Token %s' % emu.TOKENS['staff']})
     response.raise_for_status()
     return response.json()
+
+
+def test_environment_ca_bundles_and_netrc_do_not_override_the_options(tls_emulator, run_play, tmp_path):
+    """Execution environments often set REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, and a ~/.netrc entry for the portal's
+    host makes requests send Basic auth. Neither may replace what the options say."""
+    emu = tls_emulator
+    other_ca = make_certificates(str(tmp_path), common_name='Some other CA')['ca.pem']
+    netrc = tmp_path / 'netrc'
+    netrc.write_text('machine 127.0.0.1 login intruder password not-the-token\n')
+    netrc.chmod(0o600)
+    result = run_play([
+        info(emu, 'its CA', ca_path=emu.ca_path),
+        info(emu, 'checks off', validate_certs=False),
+        info(emu, 'default'),
+    ], envvars={'REQUESTS_CA_BUNDLE': other_ca, 'CURL_CA_BUNDLE': other_ca, 'NETRC': str(netrc)})
+    for accepted in ('its CA', 'checks off'):
+        res = result[accepted]
+        assert not res['failed'], (accepted, res)
+        assert len(res['resources']) == 7, 'listed as sp-owner: the token was sent, not the netrc login'
+    # With no option, the environment's bundle is the trust store (requests' documented behaviour): it names
+    # another CA, so the portal is refused.
+    assert result['default']['failed'] and result['default']['status'] is None
+    assert [r['path'] for r in emu.requests] == ['/api/marketplace-provider-resources/'] * 2
+    assert all(r['user'] == 'sp-owner' for r in emu.requests), emu.requests

@@ -174,9 +174,9 @@ def test_connection_errors_name_the_call_and_not_the_token():
 
 def test_tls_settings_map_to_requests_verify(tmp_path):
     ca_file = str(tmp_path / 'ca.pem')
-    assert PuhuriClient('https://h/api/', TOKEN).session.verify is True
-    assert PuhuriClient('https://h/api/', TOKEN, ca_path=ca_file).session.verify == ca_file
-    assert PuhuriClient('https://h/api/', TOKEN, validate_certs=False, ca_path=ca_file).session.verify is False
+    assert PuhuriClient('https://h/api/', TOKEN).verify is True
+    assert PuhuriClient('https://h/api/', TOKEN, ca_path=ca_file).verify == ca_file
+    assert PuhuriClient('https://h/api/', TOKEN, validate_certs=False, ca_path=ca_file).verify is False
 
 
 def test_uuid_forms():
