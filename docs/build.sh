@@ -3,7 +3,8 @@
 #
 #   docs/build.sh [DEST]     DEST defaults to build/docs (relative to the repository root)
 #
-# Needs antsibull-docs, sphinx and sphinx-ansible-theme (all in requirements-dev.txt); if the theme is missing,
+# Needs antsibull-docs, sphinx and sphinx-ansible-theme (all in requirements-dev.txt) and Graphviz's dot (Debian:
+# graphviz; .ci/run installs it); if the theme is missing,
 # the requirements.txt written by `antsibull-docs sphinx-init` is pip-installed into the active environment.
 # Works offline: no intersphinx inventories are fetched, so links into docs.ansible.com (for example to
 # "common return values") stay plain text; links between this collection's own pages are checked by
@@ -52,6 +53,22 @@ suppress_warnings = ['ref.ref']
 nitpick_ignore_regex = [('envvar', r'ANSIBLE_.*')]
 CONF
 fi
+
+# The lifecycle picture: Graphviz renders docs/docsite/lifecycle.dot (its only source) as SVG during the Sphinx
+# build (antsibull-docs rewrites rst/ just before it, so the file is written into the source tree from conf.py).
+command -v dot >/dev/null || { echo "docs: Graphviz's dot is needed for the lifecycle picture (Debian: apt-get install graphviz)" >&2; exit 1; }
+cat >>"$WORK/site/conf.py" <<CONF
+
+# docs/build.sh: draw the lifecycle picture of docsite/guide_lifecycle.rst from its one source.
+def _draw_lifecycle(app):
+    import os, subprocess
+    subprocess.run(['dot', '-Tsvg', '$ROOT/docs/docsite/lifecycle.dot', '-o',
+                    os.path.join(app.srcdir, 'docsite', 'lifecycle.svg')], check=True)
+
+
+def setup(app):
+    app.connect('builder-inited', _draw_lifecycle)
+CONF
 
 echo "docs: building HTML"
 (cd "$WORK/site" && bash ./build.sh)

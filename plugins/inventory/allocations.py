@@ -14,9 +14,14 @@ version_added: 0.1.0
 description:
   - Reads the allocations (marketplace resources) of the offerings your provider organisation owns, with one
     paginated listing of C(/api/marketplace-provider-resources/), and makes each one an inventory host.
-  - The host name is the first non-empty of O(hostnames) (by default the backend ID, your local account name, then
-    the allocation's name). When that name is already taken by another allocation, the next key is tried, and the
-    allocation UUID, which is unique, last.
+  - The host name is the allocation's UUID by default. It never changes, so C(host_vars/<uuid>.yml) keeps applying to
+    the same allocation whatever the provider or the consumer does. The allocation's name and backend ID are the host
+    variables C(puhuri_name) and C(puhuri_backend_id), and groups can be made from them with O(keyed_groups).
+  - O(hostnames) can name hosts by other keys, tried in order; the first non-empty one not taken by another
+    allocation is used, and the UUID last. Such names can change, C(backend_id) when the provider links the local
+    account (the provision role does that), C(name) when the consumer renames the allocation, and a clash depends on
+    the listing. A declaration in C(host_vars) for the old name then applies to nothing; the provision role reports
+    such declarations (see its C(puhuri_unmatched_declarations)).
   - Each host is put in the groups C(state_<state>) (for example C(state_creating), C(state_ok)) and
     C(offering_<offering name>) (lower case, other characters than letters and digits replaced by C(_)), and in the
     groups from O(groups) and O(keyed_groups).
@@ -54,10 +59,11 @@ options:
     description:
       - Allocation keys tried in order for the host name; the first non-empty one not taken by another allocation
         is used. C(uuid) is always the last resort.
+      - The default, V([uuid]), is the only name that never changes; see the description for what other keys mean.
     type: list
     elements: str
     choices: [backend_id, name, uuid, slug]
-    default: [backend_id, name, uuid]
+    default: [uuid]
   include:
     description:
       - V(team) also reads the project team of each allocation in O(team_states) into the host variable

@@ -36,3 +36,13 @@ def test_the_docs_site_builds_with_a_page_per_module(tmp_path):
         assert 'href="%s"' % page in index
     assert 'puhuri.core.puhuri_resource_info' in (dest / 'puhuri_resource_info_module.html').read_text()
     assert (dest / 'docsite' / 'guide_getting_started.html').is_file()
+    # The lifecycle page shows the state diagram drawn at build time from docs/docsite/lifecycle.dot.
+    lifecycle = (dest / 'docsite' / 'guide_lifecycle.html').read_text()
+    assert 'src="../_images/lifecycle.svg"' in lifecycle
+    svg = (dest / '_images' / 'lifecycle.svg').read_text()
+    assert svg.lstrip().startswith('<?xml') and '<svg' in svg
+    for state in ('Creating', 'OK', 'Erred', 'Updating', 'Terminating', 'Terminated',
+                  'pending&#45;provider', 'executing', 'done', 'erred', 'rejected'):
+        assert '>%s</text>' % state in svg, state
+    for action in ('approve_by_provider', 'reject_by_provider', 'set_state_done', 'set_state_erred', 'set_as_erred'):
+        assert action in svg, action

@@ -88,14 +88,16 @@ def test_allocations_are_hosts_grouped_by_state_and_offering_with_one_listing(em
 
     expected = staff_listing(emulator, provider_uuid=PROVIDER)
     active = [r for r in expected if r['state'] != 'Terminated']
-    assert group_hosts(inventory, 'state_creating') == sorted(r['name'] for r in active if r['state'] == 'Creating')
-    assert group_hosts(inventory, 'state_ok') == sorted(r['name'] for r in active if r['state'] == 'OK')
+    # Hosts are named by uuid by default: the one name that never changes.
+    assert group_hosts(inventory, 'state_creating') == sorted(r['uuid'] for r in active if r['state'] == 'Creating')
+    assert group_hosts(inventory, 'state_ok') == sorted(r['uuid'] for r in active if r['state'] == 'OK')
     assert group_hosts(inventory, 'offering_hpc_slurm_site_agent') == sorted(
-        r['name'] for r in active if r['offering_name'] == 'HPC Slurm (site agent)')
-    assert group_hosts(inventory, 'project_Consumer_Project') == sorted(r['name'] for r in active)
+        r['uuid'] for r in active if r['offering_name'] == 'HPC Slurm (site agent)')
+    assert group_hosts(inventory, 'project_Consumer_Project') == sorted(r['uuid'] for r in active)
     hostvars = inventory['_meta']['hostvars']
     for resource in active:
-        host = hostvars[resource['name']]
+        host = hostvars[resource['uuid']]
+        assert host['puhuri_name'] == resource['name'] and host['puhuri_backend_id'] == resource['backend_id']
         assert host['puhuri_uuid'] == resource['uuid'] and host['puhuri_state'] == resource['state']
         assert host['puhuri_limits'] == resource['limits'] and host['puhuri_project_uuid'] == resource['project_uuid']
         assert host['puhuri_offering_uuid'] == resource['offering_uuid'] and host['puhuri_customer_name'] == resource['customer_name']
@@ -182,7 +184,7 @@ def test_a_play_targets_the_waiting_allocations(emulator, tmp_path, collections_
     rc, out, err = cli(tmp_path, collections_path, ['ansible-playbook', '-i', config, str(playbook)], connection_env(emulator))
     assert rc == 0, out[-3000:] + err
     recap = re.findall(r'^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=0', out, re.M)
-    waiting = sorted(r['name'] for r in staff_listing(emulator, state='Creating'))
+    waiting = sorted(r['uuid'] for r in staff_listing(emulator, state='Creating'))
     assert sorted(host for host, _ok, _changed in recap) == waiting
     assert all(ok == '2' and changed == '0' for _host, ok, changed in recap)
 

@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, puhuri.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Desired state declared in the inventory keeps being enforced after its own success (issue: hosts renamed by the
+backend_id the provision role had just set, so host_vars stopped applying and drift went unnoticed)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import shutil
+
+import pytest
+import requests
+import yaml
+
+from helpers import REPO_ROOT, api_get, writes
+from test_inventory import PROVIDER, cli, connection_env, staff_listing, write_config
+
+pytestmark = pytest.mark.integration
+
+ALLOC3 = '7a6dd4388442442a9237faa94a9b0dfd'
+LOGIN3 = [{'header': 'Login', 'body': 'ssh hpc_alloc3@login.hpc.example.org'}]
+
+
+def provision(tmp_path, collections_path, emulator, inventory, *extra):
+    args = ['ansible-playbook', '-i', str(inventory), 'puhuri.core.provision', '-e', 'puhuri_allocations_group=all']
+    rc, out, err = cli(tmp_path, collections_path, args + list(extra), connection_env(emulator))
+    assert rc == 0, out[-4000:] + err[-2000:]
+    return out
+
+
+def by_name(emulator):
+    return dict((r['name'], r) for r in staff_listing(emulator))
+
+
+def behind_our_back(emulator, uuid, action, body):
+    """A change made in the portal (here: the provider's own API, as another tool or a person would)."""
+    response = requests.post(emulator.url + 'marketplace-provider-resources/%s/%s/' % (uuid, action), json=body,
+                             headers={'Authorization': 'Token ' + emulator.TOKENS['sp-owner']}, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def write_actions(emulator):
+    return sorted((call['path'].split('/')[-3], call['path'].split('/')[-2]) for call in writes(emulator.requests))
+
+
+def test_a_host_vars_declaration_keeps_applying_and_drift_is_corrected(emulator, tmp_path, collections_path):
+    inventory = tmp_path / 'inventory'
+    (inventory / 'host_vars').mkdir(parents=True)
+    write_config(inventory, provider_uuid=PROVIDER)  # default host names
+    (inventory / 'host_vars' / ('%s.yml' % ALLOC3)).write_text(yaml.safe_dump({'puhuri_allocation': {
+        'uuid': '{{ puhuri_uuid }}', 'state': 'ok', 'backend_id': 'hpc_alloc3', 'report': LOGIN3}}))
+    before = by_name(emulator)
+
+    provision(tmp_path, collections_path, emulator, inventory)
+    after = by_name(emulator)
+    assert (after['alloc-3']['state'], after['alloc-3']['backend_id'], after['alloc-3']['report']) == ('OK', 'hpc_alloc3', LOGIN3)
+    assert dict((n, r) for n, r in after.items() if n != 'alloc-3') == dict((n, r) for n, r in before.items() if n != 'alloc-3')
+
+    # The portal changes behind the collection's back; the same command puts the declared state back.
+    behind_our_back(emulator, ALLOC3, 'set_backend_id', {'backend_id': 'someone_else'})
+    behind_our_back(emulator, ALLOC3, 'submit_report', {'report': [{'header': 'Changed', 'body': 'not ours'}]})
+    emulator.clear_requests()
+    provision(tmp_path, collections_path, emulator, inventory)
+    corrected = by_name(emulator)['alloc-3']
+    assert (corrected['state'], corrected['backend_id'], corrected['report']) == ('OK', 'hpc_alloc3', LOGIN3)
+    assert write_actions(emulator) == [(ALLOC3, 'set_backend_id'), (ALLOC3, 'submit_report')]
+
+    emulator.clear_requests()
+    provision(tmp_path, collections_path, emulator, inventory)
+    assert not writes(emulator.requests)
+
+
+def test_group_vars_declare_every_allocation_of_an_offering(emulator, tmp_path, collections_path):
+    """The shipped example inventory: one group_vars file for the Slurm offering, one host_vars file for alloc-3."""
+    inventory = tmp_path / 'inventory'
+    shutil.copytree(os.path.join(REPO_ROOT, 'playbooks', 'examples', 'inventory'), str(inventory))
+    before = by_name(emulator)
+    slurm = sorted(n for n, r in before.items() if r['offering_name'] == 'HPC Slurm (site agent)' and r['state'] != 'Terminated')
+    assert slurm == ['alloc-1', 'alloc-2', 'alloc-3', 'alloc-4']
+
+    provision(tmp_path, collections_path, emulator, inventory, '--check')
+    assert not writes(emulator.requests)
+    assert by_name(emulator) == before
+
+    provision(tmp_path, collections_path, emulator, inventory)
+    after = by_name(emulator)
+    for name in slurm:
+        account = 'hpc_' + name.replace('-', '')
+        assert after[name]['backend_id'] == account, name
+        assert after[name]['report'] == [{'header': 'Login', 'body': 'ssh %s@login.hpc.example.org' % account}], name
+    # State is declared only for alloc-3 (host_vars); the others keep theirs, the other offering is untouched.
+    assert dict((n, r['state']) for n, r in after.items()) == dict(
+        (n, 'OK' if n == 'alloc-3' else r['state']) for n, r in before.items())
+    assert dict((n, r) for n, r in after.items() if n not in slurm) == dict((n, r) for n, r in before.items() if n not in slurm)
+
+    emulator.clear_requests()
+    provision(tmp_path, collections_path, emulator, inventory)
+    assert not writes(emulator.requests)
+    assert api_get(emulator, 'marketplace-provider-resources/%s/' % ALLOC3, emulator.TOKENS['staff'])['backend_id'] == 'hpc_alloc3'
+
+
+def test_the_cache_holds_within_its_timeout_and_reads_again_after_it(emulator, tmp_path, collections_path):
+    config = write_config(tmp_path, cache=True, cache_plugin='ansible.builtin.jsonfile',
+                          cache_connection=str(tmp_path / 'cache'), cache_timeout=3)
+    listing = ['ansible-inventory', '-i', config, '--list']
+    for expected_requests in (1, 1):
+        rc, out, err = cli(tmp_path, collections_path, listing, connection_env(emulator))
+        assert rc == 0, out + err
+        assert len(emulator.requests) == expected_requests
+    cache_files = os.listdir(str(tmp_path / 'cache'))
+    assert cache_files
+    # Past the timeout the plugin reads again (the cache file's age is what the jsonfile cache compares).
+    for name in cache_files:
+        path = os.path.join(str(tmp_path / 'cache'), name)
+        old = os.path.getmtime(path) - 10
+        os.utime(path, (old, old))
+    rc, out, err = cli(tmp_path, collections_path, listing, connection_env(emulator))
+    assert rc == 0, out + err
+    assert len(emulator.requests) == 2
