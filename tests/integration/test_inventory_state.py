@@ -120,3 +120,50 @@ def test_the_cache_holds_within_its_timeout_and_reads_again_after_it(emulator, t
     rc, out, err = cli(tmp_path, collections_path, listing, connection_env(emulator))
     assert rc == 0, out + err
     assert len(emulator.requests) == 2
+
+
+def test_a_declaration_that_matches_no_allocation_is_reported(emulator, tmp_path, collections_path):
+    """With hosts named by backend_id (the old default), the first run renames alloc-3 to hpc_alloc3: the
+    host_vars/alloc-3.yml file then applies to nothing. That is a warning, or an error on request."""
+    inventory = tmp_path / 'inventory'
+    (inventory / 'host_vars').mkdir(parents=True)
+    write_config(inventory, provider_uuid=PROVIDER, hostnames=['backend_id', 'name', 'uuid'])
+    stale = inventory / 'host_vars' / 'alloc-3.yml'
+    stale.write_text(yaml.safe_dump({'puhuri_allocation': {
+        'uuid': '{{ puhuri_uuid }}', 'state': 'ok', 'backend_id': 'hpc_alloc3', 'report': LOGIN3}}))
+    alloc1 = by_name(emulator)['alloc-1']['uuid']
+    (inventory / 'host_vars' / ('%s.yml' % alloc1)).write_text('# no declaration here\nsome_var: 1\n')
+    args = ['ansible-playbook', '-i', str(inventory), 'puhuri.core.provision', '-e', 'puhuri_allocations_group=all']
+
+    rc, out, err = cli(tmp_path, collections_path, args, connection_env(emulator))
+    assert rc == 0, out[-3000:] + err
+    assert by_name(emulator)['alloc-3']['backend_id'] == 'hpc_alloc3'
+    assert str(stale) not in err  # it applied: no warning
+
+    emulator.clear_requests()
+    rc, out, err = cli(tmp_path, collections_path, args, connection_env(emulator))
+    assert rc == 0, out[-3000:] + err
+    unmatched = [line for line in err.splitlines() if str(stale) in line]
+    assert len(unmatched) == 1 and 'for the host alloc-3' in unmatched[0], err
+    assert alloc1 not in err  # a host_vars file without puhuri_allocation is no declaration
+    assert not writes(emulator.requests)
+
+    emulator.clear_requests()
+    rc, out, err = cli(tmp_path, collections_path, args + ['-e', 'puhuri_unmatched_declarations=fail'], connection_env(emulator))
+    assert rc != 0 and str(stale) in out + err
+    # Only the inventory's own listing was sent: the role failed before reading or writing anything.
+    assert [(c['method'], c['path']) for c in emulator.requests] == [('GET', '/api/marketplace-provider-resources/')]
+
+
+def test_a_host_declaring_another_uuid_is_reported(emulator, tmp_path, collections_path):
+    inventory = tmp_path / 'inventory'
+    (inventory / 'host_vars').mkdir(parents=True)
+    write_config(inventory, provider_uuid=PROVIDER)
+    (inventory / 'host_vars' / ('%s.yml' % ALLOC3)).write_text(yaml.safe_dump({'puhuri_allocation': {
+        'uuid': 'ffffffffffffffffffffffffffffffff', 'state': 'ok'}}))
+    args = ['ansible-playbook', '-i', str(inventory), 'puhuri.core.provision', '-e', 'puhuri_allocations_group=all',
+            '-e', 'puhuri_unmatched_declarations=fail']
+    rc, out, err = cli(tmp_path, collections_path, args, connection_env(emulator))
+    assert rc != 0
+    assert 'the host %s declares puhuri_allocation.uuid ffffffffffffffffffffffffffffffff' % ALLOC3 in out + err
+    assert not writes(emulator.requests)
