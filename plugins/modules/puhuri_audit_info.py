@@ -76,7 +76,8 @@ EXAMPLES = r'''
   puhuri.core.puhuri_audit_info:
     provider_uuid: 9fc511a42dda5ab5beae89e750ad1483
     stuck_after: 2d
-    local_accounts: "{{ lookup('ansible.builtin.pipe', 'sacctmgr -nP list account format=account') | split('\n') }}"
+    # e.g. from: sacctmgr -nP list account format=account
+    local_accounts: [hpc_alloc1, hpc_alloc4, project_465000123]
   register: audit
 
 - name: Fail the job when an allocation is Erred
