@@ -254,9 +254,9 @@ def run_order_info(module):
 def run_stuck_orders(module):
     """puhuri_stuck_orders: the orders waiting longer than older_than, and the declared policy applied to them."""
     params = module.params
-    client, clock = _checked_client(module)
     if params['policy'] == 'fail' and not (params['message'] or '').strip():
         module.fail_json(msg='message must not be empty with policy fail: it is what the consumer is shown')
+    client, clock = _checked_client(module)
     try:
         orders, now = read_orders(client, clock, params)
     except PuhuriApiError as error:
