@@ -173,3 +173,27 @@ def test_stuck_orders_manager_token_fails_naming_the_call(emu707, run_play):
     assert [(o['resource_name'], o['outcome']) for o in res['orders']] == [('alloc-4', 'failed'), ('vm-3', 'failed')]
     assert res['changed'] is False
     assert [order_state(emu707, n)['state'] for n in ('alloc-4', 'vm-3')] == ['pending-provider'] * 2
+
+
+def test_triage_filter_decides_the_listed_orders_and_names_a_bad_rule(emu707, run_play):
+    rules = [
+        {'name': 'small-slurm', 'types': ['Create'], 'offerings': ['HPC Slurm (site agent)'],
+         'max_limits': {'cpu_k_hours': 10}, 'decision': 'approve'},
+        {'name': 'basic', 'offerings': [SLURM_OFFERING, 'Manual compute (Basic)'], 'decision': 'reject',
+         'comment': 'No {offering_name} for {project_name}'},
+    ]
+    decide = {'name': 'decide', 'ansible.builtin.set_fact': {
+        'decisions': "{{ pending.orders | puhuri.core.triage(rules) }}"}, 'vars': {'rules': rules}}
+    bad = {'name': 'bad', 'ansible.builtin.set_fact': {'x': "{{ pending.orders | puhuri.core.triage(rules) }}"},
+           'vars': {'rules': [{'name': 'typo', 'decision': 'approve', 'max_limit': {}}]}}
+    result = run_play([dict(task(emu707, 'puhuri_order_info', name='pending', state=['pending-provider']), register='pending'),
+                       decide, bad])
+    assert result.rc != 0
+    decisions = result['decide']['ansible_facts']['decisions']
+    assert decisions == [
+        {'order_uuid': ORDERS['alloc-4'][0], 'resource_uuid': 'e5fff443d2ec45aa8e7cfed9cc653497', 'type': 'Create',
+         'decision': 'approve', 'rule': 'small-slurm', 'comment': None},
+        {'order_uuid': ORDERS['vm-3'][0], 'resource_uuid': '9c7a876e120b494b982bb53f15965f38', 'type': 'Create',
+         'decision': 'reject', 'rule': 'basic', 'comment': 'No Manual compute (Basic) for Consumer Project'}]
+    assert result['bad']['failed'] and "triage rule 1 ('typo'): unknown key(s) max_limit" in result['bad']['msg']
+    assert not writes(emu707.requests)
