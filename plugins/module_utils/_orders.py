@@ -113,8 +113,8 @@ def order_problems(params):
     types = dict((t.lower(), t) for t in ORDER_TYPES)
     unknown = [t for t in params.get('type') or [] if str(t).lower() not in types]
     if unknown:
-        problems.append('type has unknown value(s) %s; allowed: %s (any case)' % (', '.join(repr(t) for t in unknown),
-                                                                                 ', '.join(ORDER_TYPES)))
+        problems.append('type has unknown value(s) %s; allowed: %s (any case)'
+                        % (', '.join(repr(t) for t in unknown), ', '.join(ORDER_TYPES)))
     if params.get('older_than') is not None:
         problems.extend(p for p in [parse_duration(params['older_than'])[1]] if p)
     return problems
@@ -254,14 +254,14 @@ def run_order_info(module):
 def run_stuck_orders(module):
     """puhuri_stuck_orders: the orders waiting longer than older_than, and the declared policy applied to them."""
     params = module.params
-    if params['policy'] == 'fail' and not (params['message'] or '').strip():
-        module.fail_json(msg='message must not be empty with policy fail: it is what the consumer is shown')
+    if params['policy'] == 'fail' and not (params['fail_message'] or '').strip():
+        module.fail_json(msg='fail_message must not be empty with policy fail: it is what the consumer is shown')
     client, clock = _checked_client(module)
     try:
         orders, now = read_orders(client, clock, params)
     except PuhuriApiError as error:
         fail_api(module, error)
-    changed, failures, diff = apply_policy(client, orders, params['policy'], params['message'], module.check_mode)
+    changed, failures, diff = apply_policy(client, orders, params['policy'], params['fail_message'], module.check_mode)
     result = dict(changed=changed, orders=orders, count=len(orders), diff=diff, **now)
     for order in orders:
         if order['outcome'] == 'skipped' and params['policy'] == 'fail':

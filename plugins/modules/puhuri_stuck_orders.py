@@ -16,8 +16,8 @@ description:
   - Lists the orders that have waited longer than O(older_than) in C(pending-provider) or C(executing), read from
     C(/api/marketplace-orders/) with their age by the server's clock (one listing), and applies O(policy) to them.
   - O(policy=report) (the default) only returns them. O(policy=fail) rejects each C(pending-provider) order
-    (C(reject_by_provider) with O(message) as C(provider_rejection_comment), which Waldur 8.x stores and 7.0.7
-    ignores) and sets each C(executing) C(Marketplace.Slurm) order erred (C(set_state_erred) with O(message) as its
+    (C(reject_by_provider) with O(fail_message) as C(provider_rejection_comment), which Waldur 8.x stores and 7.0.7
+    ignores) and sets each C(executing) C(Marketplace.Slurm) order erred (C(set_state_erred) with O(fail_message) as its
     C(error_message)). An executing order of another offering type cannot be failed by the provider; it is left as
     it is, with a warning.
   - "What failing does to the allocation: a rejected Create order terminates it; a rejected Update or Terminate
@@ -47,7 +47,7 @@ options:
     type: str
     choices: [report, fail]
     default: report
-  message:
+  fail_message:
     description:
       - With O(policy=fail), the text the consumer sees (rejection comment or the order's error message).
     type: str
@@ -90,7 +90,7 @@ EXAMPLES = r'''
     provider_uuid: 9fc511a42dda5ab5beae89e750ad1483
     older_than: 7d
     policy: fail
-    message: Not processed within a week; please order again or write to support@hpc.example.org.
+    fail_message: Not processed within a week; please order again or write to support@hpc.example.org.
 '''
 
 RETURN = r'''
@@ -151,7 +151,7 @@ def main():
     spec.update(
         older_than=dict(type='raw', required=True),
         policy=dict(type='str', choices=['report', 'fail'], default='report'),
-        message=dict(type='str', default=DEFAULT_FAIL_MESSAGE),
+        fail_message=dict(type='str', default=DEFAULT_FAIL_MESSAGE),
     )
     module = PuhuriModule(argument_spec=argument_spec(**spec), supports_check_mode=True)
     run_stuck_orders(module)

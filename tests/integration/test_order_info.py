@@ -104,7 +104,7 @@ def stuck_task(emu, name, **options):
 def test_stuck_orders_fail_policy_check_apply_and_rerun(emu707, run_play):
     message = 'Not processed in two days; please order again.'
     # Check mode: the plan, zero writes.
-    checked = run_play([stuck_task(emu707, 'stuck', policy='fail', message=message)], check=True, diff=True)
+    checked = run_play([stuck_task(emu707, 'stuck', policy='fail', fail_message=message)], check=True, diff=True)
     assert checked.rc == 0, checked
     res = checked['stuck']
     assert res['changed'] is True
@@ -120,7 +120,7 @@ def test_stuck_orders_fail_policy_check_apply_and_rerun(emu707, run_play):
 
     # Apply: exactly one call per stuck order, then an independent read.
     emu707.clear_requests()
-    applied = run_play([stuck_task(emu707, 'stuck', policy='fail', message=message)])
+    applied = run_play([stuck_task(emu707, 'stuck', policy='fail', fail_message=message)])
     assert applied.rc == 0, applied
     assert [o['outcome'] for o in applied['stuck']['orders']] == ['done'] * 3
     sent = sorted((r['method'], r['path'], r['status']) for r in writes(emu707.requests))
@@ -131,14 +131,15 @@ def test_stuck_orders_fail_policy_check_apply_and_rerun(emu707, run_play):
     assert dict((n, order_state(emu707, n)['state']) for n in ORDERS) == {
         'alloc-2': 'erred', 'alloc-3': 'erred', 'alloc-4': 'rejected', 'vm-3': 'pending-provider'}
     assert order_state(emu707, 'alloc-2')['error_message'] == message
-    resources = dict((r['name'], r['state']) for r in api_get(emu707, 'marketplace-provider-resources/', emu707.TOKENS['staff'],
-                                                             params={'provider_uuid': PROVIDER, 'field': ['name', 'state']}))
+    listed = api_get(emu707, 'marketplace-provider-resources/', emu707.TOKENS['staff'],
+                     params={'provider_uuid': PROVIDER, 'field': ['name', 'state']})
+    resources = dict((r['name'], r['state']) for r in listed)
     assert (resources['alloc-2'], resources['alloc-3'], resources['alloc-4'], resources['vm-3']) == (
         'Erred', 'Erred', 'Terminated', 'Creating')
 
     # Re-run: nothing is stuck any more, zero writes.
     emu707.clear_requests()
-    again = run_play([stuck_task(emu707, 'stuck', policy='fail', message=message)])
+    again = run_play([stuck_task(emu707, 'stuck', policy='fail', fail_message=message)])
     assert again.rc == 0, again
     assert again['stuck']['changed'] is False and again['stuck']['count'] == 0
     assert not writes(emu707.requests)
@@ -155,7 +156,7 @@ def test_stuck_orders_report_policy_changes_nothing(emu707, run_play):
 
 def test_stuck_orders_on_8x_store_the_rejection_comment(emu8x, run_play):
     message = 'Expired: not processed within two days.'
-    result = run_play([stuck_task(emu8x, 'stuck', policy='fail', message=message, state=['pending-provider'])])
+    result = run_play([stuck_task(emu8x, 'stuck', policy='fail', fail_message=message, state=['pending-provider'])])
     assert result.rc == 0, result
     assert [o['resource_name'] for o in result['stuck']['orders']] == ['alloc-4']
     order = order_state(emu8x, 'alloc-4')

@@ -48,5 +48,5 @@ def test_new_allocations_are_not_team_changes_and_sections_follow_the_findings()
     assert report['checks']['team_changes'].startswith('compared')
     shown = sections(report)
     assert [s['key'] for s in shown] == [key for key, _t, _d, _c in SECTIONS]
-    assert [s['rows'] for s in shown if s['key'] == 'ok_without_usage'] == [[['res-a', 'a', 'x', 'Offering off-1'],
-                                                                           ['res-b', 'b', 'y', 'Offering off-1']]]
+    [rows] = [s['rows'] for s in shown if s['key'] == 'ok_without_usage']
+    assert rows == [['res-a', 'a', 'x', 'Offering off-1'], ['res-b', 'b', 'y', 'Offering off-1']]
