@@ -12,7 +12,7 @@ short_description: What a provision or report_usage run would change or changed,
 version_added: 0.1.0
 description:
   - The last step of the roles puhuri.core.provision and puhuri.core.report_usage (their C(puhuri_plan_json) and
-    C(puhuri_plan_markdown)): a machine-readable record of the run for a CI job, and a short Markdown summary it can
+    C(puhuri_plan_markdown)), a machine-readable record of the run for a CI job and a short Markdown summary it can
     publish (for GitHub Actions, in E(GITHUB_STEP_SUMMARY)).
   - Built from the registered result of the bulk module (puhuri.core.puhuri_resource_state or
     puhuri.core.puhuri_usage). Per allocation it keeps only what those results already show, never a secret (report
