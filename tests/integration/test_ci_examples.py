@@ -120,7 +120,10 @@ def run_pipeline(emulator, checkout, job, plan, apply, usage):
     with open(os.path.join(checkout, 'plan.txt')) as handle:
         plan_text = handle.read()
     assert 'PLAY RECAP' in plan_text and 'hpc_alloc4' in plan_text, plan_text[-3000:]
-    assert not [s for s in secrets if s in plan_text + output], 'a secret is in the published plan'
+    with open(os.path.join(checkout, 'plan.json')) as handle:
+        record = json.load(handle)
+    assert record['mode'] == 'check' and ALLOC_4 in [entry['uuid'] for entry in record['allocations']], record
+    assert not [s for s in secrets if s in plan_text + output + json.dumps(record)], 'a secret is in the published plan'
     check_junit(job.junit(), secrets)
     assert api_get(emulator, 'marketplace-provider-resources/%s/' % ALLOC_4, token)['state'] == 'Creating'
 
@@ -230,7 +233,7 @@ def test_the_github_steps_commands_plan_apply_and_report_against_the_emulator(em
     run_pipeline(emulator, checkout, job, named['Plan']['run'], named['Apply']['run'], named['Report usage']['run'])
     with open(job.env['GITHUB_STEP_SUMMARY']) as handle:
         summary = handle.read()
-    assert summary.startswith('### Puhuri Core: provision plan\n```\n') and 'PLAY RECAP' in summary, summary[:2000]
+    assert summary.startswith('### puhuri.core.provision: plan (check mode)\n') and '`%s`' % ALLOC_4 in summary, summary[:2000]
     assert emulator.TOKENS['sp-owner'] not in summary and REPORT_BODY not in summary
 
 
