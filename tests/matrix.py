@@ -190,7 +190,6 @@ def _build(cell):
             with open(req_path, 'w', encoding='utf-8') as handle:
                 handle.write(requirements)
             env = dict(os.environ, PIP_PROGRESS_BAR='off', PIP_DISABLE_PIP_VERSION_CHECK='1')
-            env.pop('VIRTUAL_ENV', None)
             for command in ([cell.interpreter, '-m', 'venv', cell.venv],
                             [python, '-m', 'pip', 'install', '--upgrade', 'pip'],
                             [python, '-m', 'pip', 'install', '-r', req_path]):
@@ -213,15 +212,15 @@ def _build(cell):
 # ---------------------------------------------------------------------------
 # Running a cell's tests
 # ---------------------------------------------------------------------------
-def commands_for(cell):
-    workers = os.environ.get('PUHURI_PYTEST_WORKERS', 'auto')
+def command_for(cell):
     if cell.scope == 'full':
-        return [['bash', os.path.join(REPO_ROOT, 'tests', 'run-all'), 'pytest', 'sanity', 'ansible-lint']]
-    pytest = [os.path.join(cell.venv, 'bin', 'python'), '-m', 'pytest', 'tests/unit', 'tests/integration']
-    pytest += ['--ignore=%s' % path for path in TOOLING_TESTS]
+        return ['bash', os.path.join(REPO_ROOT, 'tests', 'run-all'), 'pytest', 'sanity', 'ansible-lint']
+    command = [os.path.join(cell.venv, 'bin', 'python'), '-m', 'pytest', 'tests/unit', 'tests/integration']
+    command += ['--ignore=%s' % path for path in TOOLING_TESTS]
+    workers = os.environ.get('PUHURI_PYTEST_WORKERS', 'auto')
     if workers != '0':
-        pytest += ['-n', workers, '--dist', 'loadfile']
-    return [pytest]
+        command += ['-n', workers, '--dist', 'loadfile']
+    return command
 
 
 def run_tests(cell):
@@ -229,14 +228,11 @@ def run_tests(cell):
     env = dict(os.environ)
     env.update(VIRTUAL_ENV=cell.venv, PATH=os.path.join(cell.venv, 'bin') + os.pathsep + env.get('PATH', ''),
                PUHURI_SANITY_PYTHON=cell.python, PIP_PROGRESS_BAR='off')
-    env.pop('PYTHONHOME', None)
-    rc = 0
+    command = command_for(cell)
     with open(cell.log_path, 'a', encoding='utf-8') as out:
-        for command in commands_for(cell):
-            out.write('\n$ %s\n' % ' '.join(command))
-            out.flush()
-            rc = subprocess.run(command, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                check=False).returncode or rc
+        out.write('\n$ %s\n' % ' '.join(command))
+        out.flush()
+        rc = subprocess.run(command, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, check=False).returncode
     cell.test_seconds = int(time.time() - start)
     cell.detail = pytest_summary(cell.log_path)
     cell.result = 'PASSED' if rc == 0 else 'FAILED'
