@@ -245,18 +245,16 @@ def pytest_summary(path):
     return found[-1] if found else ''
 
 
-# What a failed cell's log shows first: pytest's and ansible-test's failure lines and run-all's step summary.
+# The lines of a failed cell's log that say what failed: pytest's and ansible-test's, and run-all's step summary.
 FAILURE_LINE = re.compile(r'^(FAILED |ERROR[: ]|FATAL: |run-all: )')
 
 
 def print_failures(cell, tail=40):
-    """The failure lines of a failed cell's log, then its last lines (the whole log stays in cell.log_path)."""
+    """What failed in a cell (or, if no line says, the end of its log); the whole log stays in cell.log_path."""
     with open(cell.log_path, encoding='utf-8', errors='replace') as handle:
         lines = handle.readlines()
     log('---- %s failed; its log: %s ----' % (cell.name, cell.log_path))
-    sys.stdout.write(''.join(line for line in lines if FAILURE_LINE.match(line)))
-    log('---- last %d lines of that log ----' % min(tail, len(lines)))
-    sys.stdout.write(''.join(lines[-tail:]))
+    sys.stdout.write(''.join([line for line in lines if FAILURE_LINE.match(line)] or lines[-tail:]))
     log('---- end of %s ----' % cell.name)
 
 
