@@ -118,6 +118,10 @@ class PlayRunner(object):
             'ANSIBLE_NOCOLOR': '1',
             'ANSIBLE_LOCAL_TEMP': os.path.join(data_dir, 'tmp'),
             'ANSIBLE_HOME': os.path.join(data_dir, 'ansible-home'),
+            # ansible-core 2.21 leaves the `invocation` key (the module's arguments, no_log values masked) out of
+            # results unless asked; earlier versions always add it. Ask, so every version shows it and the tests
+            # can check what it reveals (ignored by ansible-core < 2.21).
+            'ANSIBLE_INJECT_INVOCATION': 'true',
             'PATH': os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
         }
         env.update(envvars or {})

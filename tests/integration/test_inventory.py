@@ -101,7 +101,9 @@ def test_allocations_are_hosts_grouped_by_state_and_offering_with_one_listing(em
         assert host['puhuri_uuid'] == resource['uuid'] and host['puhuri_state'] == resource['state']
         assert host['puhuri_limits'] == resource['limits'] and host['puhuri_project_uuid'] == resource['project_uuid']
         assert host['puhuri_offering_uuid'] == resource['offering_uuid'] and host['puhuri_customer_name'] == resource['customer_name']
-        assert host['cpu_limit'] == resource['limits'].get('cpu_k_hours', 0)
+        # compose templates the expression: ansible-core < 2.19 renders its result as a string ('10'), 2.19+ keeps
+        # the native type (10); either way it is the allocation's limit.
+        assert str(host['cpu_limit']) == str(resource['limits'].get('cpu_k_hours', 0))
         assert host['ansible_connection'] == 'local' and 'puhuri_team' not in host
     [listing] = [call for call in emulator.requests if call['user'] == 'sp-owner']
     assert listing['method'] == 'GET' and listing['path'] == '/api/marketplace-provider-resources/'
@@ -163,8 +165,10 @@ def test_errors_name_the_problem_and_never_show_the_token(emulator, tmp_path, co
     full_env.update(env)
     rc, out, err = cli(tmp_path, collections_path, ['ansible-inventory', '-i', config, '--list'], full_env)
     assert rc != 0
+    # ansible-core < 2.19 wraps warnings at 80 columns: compare with runs of white space made one space.
+    shown = ' '.join((out + err).split())
     for needle in needles:
-        assert needle in out + err
+        assert needle in shown, out + err
     assert full_env['PUHURI_API_TOKEN'] not in out + err
     if 'PUHURI_API_TOKEN' not in env:
         assert not [c for c in emulator.requests if c['user'] == 'sp-owner']

@@ -132,9 +132,17 @@ def test_the_fqcn_check_notices_short_names():
 
 # --- ansible-doc renders everything, without warnings ----------------------------------------------------------------
 
+def about_this_collection(stderr):
+    """stderr's lines less those about ansible-core's own files (ansible-core 2.21's `ansible-doc -t role` warns that
+    its internal collection ansible._protomatter has no MANIFEST.json)."""
+    import ansible
+    core = os.path.dirname(os.path.abspath(ansible.__file__))
+    return [line for line in stderr.splitlines() if line.strip() and core not in line]
+
+
 def assert_renders(result, what):
     assert result.returncode == 0, '%s: ansible-doc failed:\n%s%s' % (what, result.stdout[-2000:], result.stderr)
-    assert not result.stderr.strip(), '%s: ansible-doc wrote to stderr:\n%s' % (what, result.stderr)
+    assert not about_this_collection(result.stderr), '%s: ansible-doc wrote to stderr:\n%s' % (what, result.stderr)
     assert '[WARNING]' not in result.stdout and '[DEPRECATION WARNING]' not in result.stdout, result.stdout
     assert result.stdout.strip()
 
