@@ -47,3 +47,21 @@ ensure_env() {
     echo "run-all: using virtual environment $venv"
 }
 
+# ---------------------------------------------------------------------------
+ensure_system_packages() {
+    # Debian packages some tests need: Graphviz's dot (the docs' lifecycle picture) and Chromium (the audit page is
+    # checked in a real headless browser). Installed where missing when this runs as root with apt-get (as CI does);
+    # otherwise the tests that need them fail and say how to install them.
+    local missing=()
+    command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    [[ ${#missing[@]} -gt 0 ]] || return 0
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing Debian packages: ${missing[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+            || echo "run-all: installing ${missing[*]} failed; the tests that need them will fail" >&2
+    else
+        echo "run-all: missing ${missing[*]} (Debian: sudo apt-get install ${missing[*]}); the tests that need them will fail" >&2
+    fi
+}
+

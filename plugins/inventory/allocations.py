@@ -99,16 +99,15 @@ keyed_groups:
 compose:
   puhuri_cpu_limit: puhuri_limits.cpu_k_hours | default(0)
 
----
-# Only waiting allocations of one offering, with their teams, cached for 10 minutes
-plugin: puhuri.core.allocations
-offering_uuid: 589178d685345873968f291a0fe38482
-state: [creating, ok]
-include: [team]
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/puhuri-inventory
-cache_timeout: 600
+# Another puhuri.yml: only waiting allocations of one offering, with their teams, cached for 10 minutes
+# plugin: puhuri.core.allocations
+# offering_uuid: 589178d685345873968f291a0fe38482
+# state: [creating, ok]
+# include: [team]
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: ~/.cache/puhuri-inventory
+# cache_timeout: 600
 '''
 
 import re
