@@ -115,8 +115,9 @@ def _cell(text):
 def _markdown(record):
     counts = record['counts']
     verb = 'would change' if record['mode'] == 'check' else 'changed'
-    lines = ['### puhuri.core.%s: %s%s' % (record['role'], 'plan (check mode)' if record['mode'] == 'check' else 'applied',
-                                          ' for %s' % record['period'] if record.get('period') else ''),
+    title = 'plan (check mode)' if record['mode'] == 'check' else 'applied'
+    period = ' for %s' % record['period'] if record.get('period') else ''
+    lines = ['### puhuri.core.%s: %s%s' % (record['role'], title, period),
              '',
              '%d allocation(s) %s, %d unchanged, %d failed, %d skipped.'
              % (counts['changed'], verb, counts['unchanged'], counts['failed'], counts['skipped'])]
@@ -125,8 +126,8 @@ def _markdown(record):
         for entry in record['allocations']:
             outcome = 'failed: %s' % entry.get('msg') if entry.get('failed') else (
                 'skipped: %s' % entry.get('msg') if entry.get('skipped') else verb)
-            lines.append('| %s | `%s` | %s | %s |' % (_cell(entry.get('name') or entry.get('backend_id')), _cell(entry.get('uuid')),
-                                                     _cell(_changes(entry)), _cell(outcome)))
+            cells = (entry.get('name') or entry.get('backend_id'), entry.get('uuid'), _changes(entry), outcome)
+            lines.append('| %s | `%s` | %s | %s |' % tuple(_cell(text) for text in cells))
     return '\n'.join(lines) + '\n'
 
 

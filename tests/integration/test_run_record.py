@@ -57,7 +57,7 @@ def test_the_provision_record_under_check_then_apply_then_again(emulator, run_pl
     assert '| alloc-4 | `%s` | approve_by_provider, set_backend_id, submit_report, set_state_done | would change |' % (
         before['alloc-4']['uuid']) in markdown
 
-    applied, _ = run_role(run_play, emulator, tmp_path, 'provision.yml', declared)
+    applied, _markdown = run_role(run_play, emulator, tmp_path, 'provision.yml', declared)
     assert applied['mode'] == 'apply'
     assert dict((entry['name'], entry['actions']) for entry in applied['allocations']) == planned
     sent = sorted(call['path'].rstrip('/').rsplit('/', 1)[-1] for call in writes(emulator.requests))
@@ -87,6 +87,6 @@ def test_the_usage_record_names_each_changed_component(emulator, run_play, tmp_p
         assert '| %s | `%s` |' % (entry['name'], entry['uuid']) in markdown
     run_role(run_play, emulator, tmp_path, 'report_usage.yml', variables)
     emulator.clear_requests()
-    again, _ = run_role(run_play, emulator, tmp_path, 'report_usage.yml', variables)
+    again, _markdown = run_role(run_play, emulator, tmp_path, 'report_usage.yml', variables)
     assert again['counts']['changed'] == 0 and not writes(emulator.requests)
     assert again['counts']['unchanged'] == plan['counts']['changed']
