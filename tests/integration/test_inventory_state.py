@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import shutil
 
 import pytest
@@ -138,19 +139,20 @@ def test_a_declaration_that_matches_no_allocation_is_reported(emulator, tmp_path
     rc, out, err = cli(tmp_path, collections_path, args, connection_env(emulator))
     assert rc == 0, out[-3000:] + err
     assert by_name(emulator)['alloc-3']['backend_id'] == 'hpc_alloc3'
-    assert str(stale) not in err  # it applied: no warning
+    assert str(stale) not in re.sub(r'\s+', '', err)  # it applied: no warning
 
     emulator.clear_requests()
     rc, out, err = cli(tmp_path, collections_path, args, connection_env(emulator))
     assert rc == 0, out[-3000:] + err
-    unmatched = [line for line in err.splitlines() if str(stale) in line]
-    assert len(unmatched) == 1 and 'for the host alloc-3' in unmatched[0], err
+    # ansible-core 2.16 wraps warnings (even inside a path): compare with the white space taken out.
+    compact = re.sub(r'\s+', '', err)
+    assert compact.count(str(stale)) == 1 and '%sdeclarespuhuri_allocationforthehostalloc-3' % stale in compact, err
     assert alloc1 not in err  # a host_vars file without puhuri_allocation is no declaration
     assert not writes(emulator.requests)
 
     emulator.clear_requests()
     rc, out, err = cli(tmp_path, collections_path, args + ['-e', 'puhuri_unmatched_declarations=fail'], connection_env(emulator))
-    assert rc != 0 and str(stale) in out + err
+    assert rc != 0 and str(stale) in re.sub(r'\s+', '', out + err)
     # Only the inventory's own listing was sent: the role failed before reading or writing anything.
     assert [(c['method'], c['path']) for c in emulator.requests] == [('GET', '/api/marketplace-provider-resources/')]
 
@@ -165,5 +167,5 @@ def test_a_host_declaring_another_uuid_is_reported(emulator, tmp_path, collectio
             '-e', 'puhuri_unmatched_declarations=fail']
     rc, out, err = cli(tmp_path, collections_path, args, connection_env(emulator))
     assert rc != 0
-    assert 'the host %s declares puhuri_allocation.uuid ffffffffffffffffffffffffffffffff' % ALLOC3 in out + err
+    assert 'thehost%sdeclarespuhuri_allocation.uuidffffffffffffffffffffffffffffffff' % ALLOC3 in re.sub(r'\s+', '', out + err)
     assert not writes(emulator.requests)
