@@ -112,7 +112,9 @@ def parse_usages(value, description=None):
         if own is not None and not isinstance(own, str):
             problems.append('description of %s must be a string' % ctype)
             continue
-        declared[ctype] = {'amount': amount, 'description': own if own is not None else description}
+        text = own if own is not None else description
+        # The server keeps descriptions stripped (DRF trims CharField input): compare and send them that way.
+        declared[ctype] = {'amount': amount, 'description': text.strip() if isinstance(text, str) else text}
     if not declared and not problems:
         problems.append('usages is empty: give at least one component (an empty report would clear current_usages)')
     return declared, problems

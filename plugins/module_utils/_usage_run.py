@@ -18,7 +18,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._common import (
     PuhuriApiError, client_from_module, fail_api, fail_bulk, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._usage import (
-    REPORTABLE_STATES, allowed_types, billing_period, month_of, parse_period, parse_usages, period_date, period_text,
+    REPORTABLE_STATES, allowed_types, amounts, billing_period, month_of, parse_period, parse_usages, period_date, period_text,
     plan_usage, recorded_usages, server_time,
 )
 
@@ -282,8 +282,10 @@ class UsageReport(object):
         try:
             response = self.client.request('POST', SET_USAGE, body=body, expected=(201,), retry_safe=True)
         except PuhuriApiError as error:
-            allocation.fail(str(error) + ('; the usage may or may not have been recorded: run the task again '
-                                          '(it compares before it sends)' if error.uncertain else ''))
+            if error.uncertain:
+                self.read_back(allocation, error)
+            else:
+                allocation.fail(str(error))
             return
         written_at = server_time(response.headers)
         if not self.send_date and written_at is not None and month_of(written_at) != self.period:
@@ -292,6 +294,25 @@ class UsageReport(object):
             allocation.fail('the server\'s month changed to %(new)s during the task, so these totals meant for %(old)s were '
                             'recorded for %(new)s; correct %(new)s (with allow_decrease: true)'
                             % {'new': period_text(month_of(written_at)), 'old': period_text(self.period)})
+
+
+    def read_back(self, allocation, error):
+        """After a set_usage whose answer was lost: what the server holds decides `changed` and whether it failed."""
+        try:
+            rows = self.client.list(USAGES, params={'billing_period': billing_period(self.period),
+                                                    'resource_uuid': allocation.uuid}, fields=USAGE_FIELDS)
+        except PuhuriApiError as read_error:
+            allocation.changed = True  # the write may have landed; never claim it did not
+            allocation.fail('%s; reading the usage back failed too (%s): it may or may not have been recorded, run the '
+                            'task again (it compares before it sends)' % (error, read_error))
+            return
+        held = amounts(recorded_usages(rows).get(allocation.uuid, {}))
+        if all(held.get(ctype) == amount for ctype, amount in allocation.plan.after.items()):
+            allocation.done_msg = 'reported (the answer to set_usage was lost: %s; read back, the server holds it)' % error
+            return
+        allocation.changed = held != allocation.plan.before
+        allocation.fail('%s; read back, the server holds %s, not the declared totals' % (
+            error, ', '.join('%s %s' % item for item in sorted(held.items())) or 'no usage for the month'))
 
 
 def input_problems(params):

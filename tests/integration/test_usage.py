@@ -347,3 +347,29 @@ def test_a_site_of_1000_allocations_with_3_components_in_one_task(run_play):
         assert first_seconds < 60 and again_seconds < 30
     finally:
         emu.stop()
+
+
+def test_a_description_with_trailing_white_space_is_not_re_sent(emulator, run_play):
+    task = usage_task(emulator, 'report', resource_uuid=VM_1, usages={'cpu_k_hours': 4}, description='nightly run\n')
+    first = run_play([task])
+    assert first.rc == 0 and first['report']['changed'], first
+    assert recorded(emulator, VM_1)['cpu_k_hours'] == ('4.00', 'nightly run')
+    emulator.clear_requests()
+    again = run_play([task])
+    assert again.rc == 0 and not again['report']['changed'], again
+    assert writes(emulator.requests) == []
+
+
+@pytest.mark.parametrize('fault,landed', [('drop_after', True), ('drop', False)])
+def test_a_set_usage_whose_answer_was_lost_is_read_back(emulator, run_play, fault, landed):
+    """No retries: the one set_usage meets the fault; what the server then holds decides changed and failed."""
+    emulator.faults.configure(rates={fault: 1.0}, match='set_usage')
+    result = run_play([usage_task(emulator, 'report', ignore_errors=True, resource_uuid=VM_1, retries=0,
+                                  usages={'cpu_k_hours': 7})])
+    emulator.faults.configure(rates={})
+    res = result['report']
+    assert [r['fault'] for r in emulator.requests if r['path'] == SET_USAGE] == [fault]
+    assert res['changed'] is landed and res['failed'] is not landed, res
+    assert ('cpu_k_hours' in recorded(emulator, VM_1)) is landed
+    if landed:
+        assert 'read back, the server holds it' in res['results'][0]['msg']
