@@ -203,6 +203,11 @@ def test_report_usage_from_csv_json_command_and_vars_then_nothing_to_do(emulator
     assert usage_of(emulator, names['vm-1']['uuid']) == {'gb_k_hours': '7.00'}
     assert usage_of(emulator, names['vm-2']['uuid']) == {'cpu_k_hours': '0.33'}
     assert len([w for w in writes(emulator.requests) if w['path'].endswith('set_usage/')]) == 3
+    # The `user` column: per-user rows, reported per user as well.
+    user_rows = api_get(emulator, 'marketplace-component-user-usages/', emulator.TOKENS['staff'])
+    assert sorted((r['resource_uuid'], r['component_type'], r['username'], r['usage']) for r in user_rows) == sorted([
+        (names['alloc-1']['uuid'], 'cpu_k_hours', 'alice', '1.25'), (names['alloc-1']['uuid'], 'cpu_k_hours', 'bob', '2.50'),
+        (names['vm-1']['uuid'], 'gb_k_hours', 'x', '7.00')])
 
     emulator.clear_requests()
     again = run_play(None, extravars=extravars, playbook=playbook)
@@ -231,6 +236,29 @@ def test_unknown_accounts_fail_before_any_write_or_are_skipped(emulator, run_pla
     assert skipped.rc == 0, skipped
     assert usage_of(emulator, names['alloc-1']['uuid']) == {'cpu_k_hours': '1.00'}
     assert '1 row(s) skipped (unknown allocation): %s line 3' % usage_csv in skipped.stdout
+
+
+def test_report_usage_refuses_a_total_and_per_user_rows_and_shows_rounded_sums(emulator, run_play, tmp_path):
+    names = allocations(emulator)
+    set_backend_id(emulator, names['alloc-1']['uuid'], 'hpc_alloc1')
+    usage_csv = tmp_path / 'usage.csv'
+    usage_csv.write_text('backend_id,user,component,amount\nhpc_alloc1,,cpu_k_hours,3\nhpc_alloc1,alice,cpu_k_hours,1\n')
+    extravars = dict(connection(emulator), puhuri_usage_file=str(usage_csv))
+    playbook = os.path.join(PLAYBOOKS, 'report_usage.yml')
+    emulator.clear_requests()
+    refused = run_play(None, extravars=extravars, playbook=playbook)
+    assert refused.rc != 0
+    assert 'both a total row (%s line 2) and per-user rows (%s line 3)' % (usage_csv, usage_csv) in refused.stdout
+    assert not writes(emulator.requests)
+
+    usage_csv.write_text('backend_id,component,amount\nhpc_alloc1,cpu_k_hours,1.004\nhpc_alloc1,cpu_k_hours,2.001\n')
+    applied = run_play(None, extravars=extravars, playbook=playbook, diff=True)
+    assert applied.rc == 0, applied
+    report = applied['Report the usage']
+    assert report['results'][0]['row_sums'] == {'cpu_k_hours': '3.005'}
+    assert report['diff'][0]['after'] == {'cpu_k_hours': '3.01'}
+    assert 'cpu_k_hours 3.005 -> 3.01' in report['diff'][0]['after_header']
+    assert usage_of(emulator, names['alloc-1']['uuid']) == {'cpu_k_hours': '3.01'}
 
 
 def test_report_usage_without_a_source_says_which_variables(emulator, run_play):
