@@ -20,11 +20,11 @@ description:
   - Rows of the same allocation and component are added up, and the sum is rounded once to 2 decimals, half up (the
     API keeps 2 decimals). Where rows were added up or rounded, the allocation carries C(row_sums), the unrounded
     sums, which puhuri.core.puhuri_usage shows next to the rounded amounts in C(--diff).
-  - A row with a C(user) (the local username of one user of the account) is that user's usage: the allocation's
+  - A row with a C(user) (the local username of one user of the account) is that user's usage. The allocation's
     amount of the component is then the sum of its users' amounts, each user's sum rounded once (half up) first, and
     the users' amounts are returned in C(users) for per-user reporting. Rows of one user and component are added up.
   - For one allocation and component, either rows without C(user) (the total) or rows with C(user) may be given, not
-    both: a file with a total row and per-user rows for the same account and component is refused, naming the rows,
+    both. A file with a total row and per-user rows for the same account and component is refused, naming the rows,
     so nothing is counted twice.
   - Every problem (missing or unknown keys, bad amounts, unknown allocations) is reported at once.
 author:
@@ -74,8 +74,9 @@ _value:
       description:
         - For puhuri.core.puhuri_usage, in the order of first appearance, each with C(resource_uuid) (with
           O(resources), or rows given by C(uuid)) or C(backend_id), and C(usages) (a list of C(type), C(amount) as a
-          decimal string, and C(description) when a row gave one), C(row_sums) (component type: the unrounded sum of
-          its rows, as a string, where rows were added up or rounded) and, when rows named users, C(users) (username: {component type: amount}).
+          decimal string, and C(description) when a row gave one), C(row_sums) (for each component type the
+          unrounded sum of its rows, as a string, where rows were added up or rounded) and, when rows named users,
+          C(users) (for each username, its amount of each component type).
       type: list
       elements: dict
     sources:

@@ -19,7 +19,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._team import TEAM_RESO
 
 UUID_FILTERS = ['provider_uuid', 'offering_uuid', 'project_uuid', 'customer_uuid']
 # What stands in for each report body unless include_report_bodies: the headers stay, the access details do not.
-REPORT_BODY_MARKER = '(hidden; set include_report_bodies: true to return it)'
+REPORT_BODY_MARKER = '(hidden; set include_report_bodies to return it)'
 
 
 def without_report_bodies(resources):

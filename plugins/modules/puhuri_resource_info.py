@@ -92,10 +92,10 @@ options:
     description:
       - Return the bodies of each allocation's access report (RV(resources[].report)) as the server holds them.
       - The bodies are secret (access details, passwords). By default each body is replaced by the marker
-        C((hidden; set include_report_bodies: true to return it)) and the headers are kept, so C(-v) and job logs
+        C((hidden; set include_report_bodies to return it)) and the headers are kept, so C(-v) and job logs
         (AWX keeps them) never show them.
-      - With V(true), set C(no_log: true) on the task and on every task that prints the registered result; Ansible
-        hides only values it knows to be secret, and a returned body is not one of them.
+      - "With V(true), set C(no_log: true) on the task and on every task that prints the registered result. Ansible
+        hides only values it knows to be secret, and a returned body is not one of them."
     type: bool
     default: false
 notes:
@@ -154,14 +154,14 @@ resources:
     report:
       description:
         - The access report submitted for the allocation, a list of C(header) and C(body).
-        - Each C(body) is the marker C((hidden; set include_report_bodies: true to return it)) unless
+        - Each C(body) is the marker C((hidden; set include_report_bodies to return it)) unless
           O(include_report_bodies=true).
       returned: when the server returns it (not narrowed away by O(fields))
       type: list
       elements: dict
       sample:
         - header: Access
-          body: "(hidden; set include_report_bodies: true to return it)"
+          body: "(hidden; set include_report_bodies to return it)"
     team:
       description:
         - The allocation's project team, ordered by username (the server's C(team/) answer).

@@ -138,5 +138,5 @@ def test_report_bodies_are_left_out_unless_asked_for(emulator, run_play):
     assert result.rc == 0, result
     assert result['report']['changed']
     assert result['default']['resources'][0]['report'] == [
-        {'header': 'Access', 'body': '(hidden; set include_report_bodies: true to return it)'}]
+        {'header': 'Access', 'body': '(hidden; set include_report_bodies to return it)'}]
     assert result['with bodies']['resources'][0]['report'] == submitted

@@ -116,7 +116,7 @@ def test_no_token_and_no_report_body_anywhere_at_vvvv(emu, run_play, tmp_path):
     assert result['report through failing gateway']['failed']
     info_report = result['info after the report']['resources'][0]['report']
     assert [item['header'] for item in info_report] == ['Access', 'Password']
-    assert set(item['body'] for item in info_report) == {'(hidden; set include_report_bodies: true to return it)'}
+    assert set(item['body'] for item in info_report) == {'(hidden; set include_report_bodies to return it)'}
     listed = dict((r['uuid'], r) for r in result['list after the report']['resources'])
     assert listed[ALLOC_4]['report'][0]['header'] == 'Access'
     assert "option 'allocations'" in result['malformed bulk']['msg'], result['malformed bulk']
