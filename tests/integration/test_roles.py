@@ -306,3 +306,36 @@ def test_team_files_member_hook_check_mode_and_second_run(emulator, run_play, tm
 
     again = run_play(None, extravars=extravars, playbook=playbook)
     assert again.rc == 0 and recap_changed(again) == 0, again
+
+
+def test_team_username_policy_mapping_and_pattern_check_apply_re_run(emulator, run_play, tmp_path):
+    slurm = '589178d685345873968f291a0fe38482'
+    mapping = tmp_path / 'usernames.yml'
+    mapping.write_text('project-member: pmember\n')
+    extravars = dict(connection(emulator), puhuri_team_username_file=str(mapping), puhuri_team_username_pattern='hpc_{username}',
+                     puhuri_team_username_offerings=[slurm], puhuri_team_json=str(tmp_path / 'team.json'))
+    playbook = os.path.join(PLAYBOOKS, 'team.yml')
+
+    def held():
+        rows = api_get(emulator, 'marketplace-offering-users/', emulator.TOKENS['staff'], params={'offering_uuid': slurm})
+        return dict((row['user_username'], row['username']) for row in rows)
+
+    emulator.clear_requests()
+    check = run_play(None, check=True, extravars=extravars, playbook=playbook)
+    assert check.rc == 0, check
+    declared = check['Give the members their offering usernames (the username policy)']
+    assert declared['changed'] and sorted(r['username'] for r in declared['results']) == ['hpc_consumer-owner', 'pmember']
+    assert not writes(emulator.requests) and held() == {}
+
+    applied = run_play(None, extravars=extravars, playbook=playbook)
+    assert applied.rc == 0, applied
+    assert held() == {'project-member': 'pmember', 'consumer-owner': 'hpc_consumer-owner'}
+    # Written back: the facts and files carry the usernames just set.
+    written = json.loads((tmp_path / 'team.json').read_text())
+    usernames = dict((m['username'], [a['offering_user_username'] for a in m['allocations']]) for m in written['members'])
+    assert 'pmember' in usernames['project-member'] and 'hpc_consumer-owner' in usernames['consumer-owner']
+
+    emulator.clear_requests()
+    again = run_play(None, extravars=extravars, playbook=playbook)
+    assert again.rc == 0 and recap_changed(again) == 0, again
+    assert not writes(emulator.requests)

@@ -122,3 +122,19 @@ def test_usage_rows_reads_the_user_column():
     text = 'backend_id,user,component,amount\nacct_a,alice,cpu_k_hours,1.5\n'
     assert usage_rows(text, 'csv', ',', 'u.csv') == [
         dict(backend_id='acct_a', user='alice', component='cpu_k_hours', amount='1.5', source='u.csv line 2')]
+
+
+def test_team_usernames_mapping_wins_over_the_pattern_and_bad_patterns_name_the_fields():
+    from ansible_collections.puhuri.core.plugins.filter.team_usernames import team_usernames
+    team = [dict(uuid='u1', username='pm', email='p.m@example.com'), dict(uuid='u2', username='x y', email='')]
+    allocations = [dict(offering_uuid='O1', team=team), dict(offering_uuid='o1', team=team), dict(offering_uuid='o2', team=team)]
+    assert team_usernames(allocations, {'pm': 'pmember'}, 'hpc_{username}', ['o1']) == [
+        dict(offering_uuid='o1', user_uuid='u1', username='pmember'),
+        dict(offering_uuid='o1', user_uuid='u2', username='hpc_x_y')]
+    assert team_usernames(allocations, {}, '{email_local}', ['o2'])[0]['username'] == 'p.m'
+    assert team_usernames(allocations, {'pm': 'pmember'}) == [
+        dict(offering_uuid='o1', user_uuid='u1', username='pmember'), dict(offering_uuid='o2', user_uuid='u1', username='pmember')]
+    with pytest.raises(AnsibleFilterError, match=r'unknown: login'):
+        team_usernames(allocations, {}, 'hpc_{login}')
+    with pytest.raises(AnsibleFilterError, match=r'at least one'):
+        team_usernames(allocations, {}, 'fixed')
