@@ -112,8 +112,8 @@ class OfferingUsers(object):
 
     def read(self, offering):
         """{user uuid: offering user} of the offering, or None when its gate is off (its items then fail)."""
-        detail = self.client.get(OFFERINGS + offering + '/', params=[('field', 'uuid'), ('field', 'name'),
-                                                                       ('field', 'secret_options')])
+        fields = [('field', 'uuid'), ('field', 'name'), ('field', 'secret_options')]
+        detail = self.client.get(OFFERINGS + offering + '/', params=fields)
         secret = detail.get('secret_options')
         if isinstance(secret, dict) and not secret.get(GATE):
             for item in self.declared:

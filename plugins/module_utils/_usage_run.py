@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+from decimal import Decimal
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
@@ -21,7 +22,6 @@ from ansible_collections.puhuri.core.plugins.module_utils._usage import (
     REPORTABLE_STATES, allowed_types, amounts, billing_period, format_amount, month_of, parse_period, parse_user_usages,
     parse_usages, period_date, period_text, plan_usage, plan_user_usages, recorded_usages, server_time, user_amounts,
 )
-from decimal import Decimal
 
 RESOURCES = 'marketplace-provider-resources/'
 OFFERINGS = 'marketplace-provider-offerings/'
@@ -316,7 +316,6 @@ class UsageReport(object):
             allocation.fail('the server\'s month changed to %(new)s during the task, so these totals meant for %(old)s were '
                             'recorded for %(new)s; correct %(new)s (with allow_decrease: true)'
                             % {'new': period_text(month_of(written_at)), 'old': period_text(self.period)})
-
 
     def held(self, allocation):
         """{type: '13.00'} the server holds for the allocation and the period, read again."""

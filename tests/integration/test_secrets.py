@@ -63,8 +63,8 @@ def tasks_for(emu, token):
         {'name': 'new report', state: {'uuid': ALLOC_4, 'report': report(BODY_2)}},
         # After a report was submitted: the info module returns the allocation with its report, bodies left out.
         {'name': 'info after the report', 'puhuri.core.puhuri_resource_info': {'uuid': ALLOC_4}},
-        {'name': 'list after the report', 'puhuri.core.puhuri_resource_info': {'provider_uuid': PROVIDER,
-                                                                              'fields': ['uuid', 'report']}},
+        {'name': 'list after the report',
+         'puhuri.core.puhuri_resource_info': {'provider_uuid': PROVIDER, 'fields': ['uuid', 'report']}},
         {'name': 'bulk with reports', state: {'allocations': [
             {'uuid': VM_3, 'state': 'ok', 'backend_id': 'vm-3', 'report': report(BODY)},
             {'uuid': 'b01c%028x' % 2, 'report': report(BODY_2)},
