@@ -346,6 +346,7 @@ class UsageReport(object):
                                                               'component_usage__billing_period': period},
                                          fields=USER_USAGE_FIELDS)
         except PuhuriApiError as error:
+            allocation.changed = allocation.plan.changed  # its set_usage was sent (or, in check mode, would be)
             allocation.fail('its per-user usage could not be read: %s' % error)
             return
         # The month's component usage of each type: the latest row (see recorded_usages), which set_usage updates.
@@ -369,6 +370,7 @@ class UsageReport(object):
             by_type.setdefault(ctype, []).append({'username': name, 'usage': format_amount(amount)})
         for ctype, items in sorted(by_type.items()):
             if ctype not in row_of:
+                allocation.changed = allocation.plan.changed
                 allocation.fail('the server holds no usage of %s for %s to attach the users\' usage to'
                                 % (ctype, period_text(self.period)))
                 continue
