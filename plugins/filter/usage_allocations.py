@@ -17,8 +17,15 @@ description:
     rows are grouped by either, and each allocation is given to puhuri.core.puhuri_usage by C(backend_id) or
     C(resource_uuid), which looks it up in its own listing. With O(resources) a C(backend_id) is looked up among
     them, and rows of allocations not among them are unknown.
-  - Rows of the same allocation and component are added up (for example one row per user of an account); the sum is
-    rounded to 2 decimals, half up, as the API keeps 2 decimals.
+  - Rows of the same allocation and component are added up, and the sum is rounded once to 2 decimals, half up (the
+    API keeps 2 decimals). Where rows were added up or rounded, the allocation carries C(row_sums), the unrounded
+    sums, which puhuri.core.puhuri_usage shows next to the rounded amounts in C(--diff).
+  - A row with a C(user) (the local username of one user of the account) is that user's usage. The allocation's
+    amount of the component is then the sum of its users' amounts, each user's sum rounded once (half up) first, and
+    the users' amounts are returned in C(users) for per-user reporting. Rows of one user and component are added up.
+  - For one allocation and component, either rows without C(user) (the total) or rows with C(user) may be given, not
+    both. A file with a total row and per-user rows for the same account and component is refused, naming the rows,
+    so nothing is counted twice.
   - Every problem (missing or unknown keys, bad amounts, unknown allocations) is reported at once.
 author:
   - puhuri.core developers (@puhuri)
@@ -27,7 +34,8 @@ options:
   _input:
     description:
       - The rows, each a dict with C(backend_id) or C(uuid), C(component), C(amount) (a number of at least 0) and
-        optionally C(description) and C(source) (where the row came from, for messages).
+        optionally C(user) (the row is that user's usage), C(description) and C(source) (where the row came from,
+        for messages).
     type: list
     elements: dict
     required: true
@@ -66,7 +74,9 @@ _value:
       description:
         - For puhuri.core.puhuri_usage, in the order of first appearance, each with C(resource_uuid) (with
           O(resources), or rows given by C(uuid)) or C(backend_id), and C(usages) (a list of C(type), C(amount) as a
-          decimal string, and C(description) when a row gave one).
+          decimal string, and C(description) when a row gave one), C(row_sums) (for each component type the
+          unrounded sum of its rows, as a string, where rows were added up or rounded) and, when rows named users,
+          C(users) (for each username, its amount of each component type).
       type: list
       elements: dict
     sources:
@@ -86,7 +96,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._usage import parse_number
 
-KEYS = ['backend_id', 'uuid', 'component', 'amount', 'description', 'source']
+KEYS = ['backend_id', 'uuid', 'user', 'component', 'amount', 'description', 'source']
 CENT = Decimal('0.01')
 
 
@@ -113,6 +123,7 @@ def group_rows(rows, resources=None, unknown='fail'):
         if resource.get('backend_id'):
             by_backend_id.setdefault(resource['backend_id'], []).append(uuid)
     problems, skipped, totals, sources, descriptions, unknown_found = [], [], {}, {}, {}, False
+    row_kinds = {}  # (allocation, component) -> {'total': [where], 'user': [where]}
     for index, row in enumerate(rows):
         where = (row.get('source') if isinstance(row, dict) else None) or 'puhuri_usage_rows[%d]' % index
         if not isinstance(row, dict):
@@ -121,6 +132,7 @@ def group_rows(rows, resources=None, unknown='fail'):
         extra = sorted(set(row) - set(KEYS))
         backend_id, uuid = str(row.get('backend_id') or '').strip(), str(row.get('uuid') or '').strip()
         component, amount = str(row.get('component') or '').strip(), amount_of(row.get('amount'))
+        user = str(row.get('user') or '').strip()
         row_problems = []
         if extra:
             row_problems.append('unknown key(s) %s (allowed: %s)' % (', '.join(extra), ', '.join(KEYS)))
@@ -155,23 +167,43 @@ def group_rows(rows, resources=None, unknown='fail'):
                 unknown_found = True
             continue
         per_component = totals.setdefault(matches[0], {})
-        per_component[component] = per_component.get(component, Decimal(0)) + amount
+        per_user = per_component.setdefault(component, {})
+        per_user[user] = per_user.get(user, Decimal(0)) + amount
+        row_kinds.setdefault((matches[0], component), {}).setdefault('user' if user else 'total', []).append(where)
         sources.setdefault(matches[0], []).append(where)
         if row.get('description'):
             descriptions[(matches[0], component)] = str(row['description'])
+    for (allocation, component), kinds in row_kinds.items():
+        if len(kinds) == 2:
+            problems.append('%s %s, component %s: both a total row (%s) and per-user rows (%s); give either the total '
+                            '(rows without user) or one row per user, whose sum is the total'
+                            % (allocation[0], allocation[1], component, ', '.join(kinds['total']), ', '.join(kinds['user'])))
     if unknown_found:
         problems.append('rows of accounts that are not Puhuri allocations can be skipped (puhuri_usage_unknown: skip)')
     if problems:
         return None, problems
     allocations = []
     for allocation, per_component in totals.items():
-        usages = []
-        for component, total in per_component.items():
-            usage = dict(type=component, amount=str(total.quantize(CENT, rounding=ROUND_HALF_UP)))
+        usages, row_sums, users = [], {}, {}
+        for component, per_user in per_component.items():
+            rounded = dict((user, raw.quantize(CENT, rounding=ROUND_HALF_UP)) for user, raw in per_user.items())
+            # Per-user rows: the total is the sum of the users' rounded amounts, so the users never exceed it.
+            usage = dict(type=component, amount=str(sum(rounded.values(), Decimal(0))))
+            raw = sum(per_user.values(), Decimal(0))
+            if sum(len(wheres) for wheres in row_kinds[(allocation, component)].values()) > 1 or raw != Decimal(usage['amount']):
+                row_sums[component] = str(raw)
+            for user, amount in rounded.items():
+                if user:
+                    users.setdefault(user, {})[component] = str(amount)
             if (allocation, component) in descriptions:
                 usage['description'] = descriptions[(allocation, component)]
             usages.append(usage)
-        allocations.append({allocation[0]: allocation[1], 'usages': usages})
+        item = {allocation[0]: allocation[1], 'usages': usages}
+        if row_sums:
+            item['row_sums'] = row_sums
+        if users:
+            item['users'] = users
+        allocations.append(item)
     return dict(allocations=allocations, sources=[sources[allocation] for allocation in totals], skipped=skipped), []
 
 

@@ -14,7 +14,8 @@ description:
   - Turns the text of a usage file or of a command's output into a list of usage rows for
     puhuri.core.usage_allocations. Used by the role puhuri.core.report_usage.
   - CSV needs a header line. Column names are matched case-insensitively; the columns are C(backend_id) or C(uuid),
-    C(component), C(amount) and optionally C(description); other columns are ignored. Empty lines and lines starting
+    C(component), C(amount) and optionally C(user) (the row is that user's usage, see puhuri.core.usage_allocations)
+    and C(description); other columns are ignored. Empty lines and lines starting
     with C(#) are skipped.
   - JSON must be a list of objects with the same keys.
   - Each row gets a key C(source) saying where it came from (for example C(usage.csv line 3)), for error messages.
@@ -60,7 +61,7 @@ import json
 
 from ansible.errors import AnsibleFilterError
 
-COLUMNS = ['backend_id', 'uuid', 'component', 'amount', 'description']
+COLUMNS = ['backend_id', 'uuid', 'user', 'component', 'amount', 'description']
 FORMATS = ['auto', 'csv', 'json']
 
 

@@ -18,6 +18,18 @@ from ansible_collections.puhuri.core.plugins.module_utils._connection import uui
 from ansible_collections.puhuri.core.plugins.module_utils._team import TEAM_RESOURCE_FIELDS
 
 UUID_FILTERS = ['provider_uuid', 'offering_uuid', 'project_uuid', 'customer_uuid']
+# What stands in for each report body unless include_report_bodies: the headers stay, the access details do not.
+REPORT_BODY_MARKER = '(hidden; set include_report_bodies to return it)'
+
+
+def without_report_bodies(resources):
+    """The allocations with every report body replaced by REPORT_BODY_MARKER (headers kept, so a report is seen)."""
+    for resource in resources:
+        report = resource.get('report')
+        if isinstance(report, list):
+            resource['report'] = [dict(item, body=REPORT_BODY_MARKER) if isinstance(item, dict) and 'body' in item
+                                  else item for item in report]
+    return resources
 
 
 def run_module(module):
@@ -49,6 +61,8 @@ def run_module(module):
             filters = dict((name, params[name]) for name in UUID_FILTERS + ['backend_id', 'name'])
             filters['state'] = states
             resources = list_allocations(client, filters, fields)
+        if not params['include_report_bodies']:
+            resources = without_report_bodies(resources)
         result = dict(changed=False, resources=resources, count=len(resources))
         if with_team:
             result['members'] = with_teams(client, resources, team_states)

@@ -112,7 +112,9 @@ def parse_usages(value, description=None):
         if own is not None and not isinstance(own, str):
             problems.append('description of %s must be a string' % ctype)
             continue
-        declared[ctype] = {'amount': amount, 'description': own if own is not None else description}
+        text = own if own is not None else description
+        # The server keeps descriptions stripped (DRF trims CharField input): compare and send them that way.
+        declared[ctype] = {'amount': amount, 'description': text.strip() if isinstance(text, str) else text}
     if not declared and not problems:
         problems.append('usages is empty: give at least one component (an empty report would clear current_usages)')
     return declared, problems
@@ -259,3 +261,59 @@ def plan_usage(declared, recorded, accepted, allow_decrease=False):
                 usage['description'] = item['description']
             body.append(usage)
     return Plan(before, after, diff, body, [])
+
+
+def parse_user_usages(value, declared):
+    """The per-user usages of one allocation: ({username: {type: Decimal}}, problems).
+
+    value: {username: {type: amount}} (None: no per-user usage); declared: parse_usages() result. Each component of a
+    user must be declared for the allocation, and the users' sum of a component may not exceed its declared total.
+    """
+    if value is None:
+        return {}, []
+    if not isinstance(value, dict) or not value:
+        return {}, ['users must be a non-empty dict of username: {component type: amount}, e.g. {alice: {cpu_k_hours: 2.5}}']
+    problems, users, sums = [], {}, {}
+    for username, usages in value.items():
+        name = username.strip() if isinstance(username, str) else ''
+        if not name:
+            problems.append('users: a username must be a non-empty string, got %r' % (username,))
+            continue
+        if name in users:
+            problems.append('users: %s is given twice' % name)
+            continue
+        if not isinstance(usages, dict) or not usages:
+            problems.append('users.%s must be a non-empty dict of component type: amount' % name)
+            continue
+        users[name] = {}
+        for ctype, raw in usages.items():
+            ctype = str(ctype).strip()
+            amount, problem = parse_amount(raw)
+            if problem:
+                problems.append('users.%s.%s %s' % (name, ctype, problem))
+            elif ctype not in declared:
+                problems.append('users.%s.%s: the allocation has no declared total of %s in usages (give it there; '
+                                'the users\' usage is part of it)' % (name, ctype, ctype))
+            else:
+                users[name][ctype] = amount
+                sums[ctype] = sums.get(ctype, Decimal(0)) + amount
+    for ctype, total in sorted(sums.items()):
+        if total > declared[ctype]['amount']:
+            problems.append('the users\' usage of %s adds up to %s, more than the allocation\'s total %s'
+                            % (ctype, format_amount(total), format_amount(declared[ctype]['amount'])))
+    return users, problems
+
+
+def user_amounts(users):
+    """{username: {type: '2.50'}} of {username: {type: Decimal}}."""
+    return dict((name, dict((ctype, format_amount(amount)) for ctype, amount in sorted(usages.items())))
+                for name, usages in sorted(users.items()) if usages)
+
+
+def plan_user_usages(users, held):
+    """The per-user writes: [(type, username, Decimal)] for each declared value that differs from what is held.
+
+    held: {(type, username): Decimal} recorded for the allocation's component usages of the month.
+    """
+    return [(ctype, name, amount) for name, usages in sorted(users.items()) for ctype, amount in sorted(usages.items())
+            if held.get((ctype, name)) != amount]

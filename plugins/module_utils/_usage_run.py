@@ -12,14 +12,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+from decimal import Decimal
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
     PuhuriApiError, client_from_module, fail_api, fail_bulk, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._usage import (
-    REPORTABLE_STATES, allowed_types, billing_period, month_of, parse_period, parse_usages, period_date, period_text,
-    plan_usage, recorded_usages, server_time,
+    REPORTABLE_STATES, allowed_types, amounts, billing_period, format_amount, month_of, parse_period, parse_user_usages,
+    parse_usages, period_date, period_text, plan_usage, plan_user_usages, recorded_usages, server_time, user_amounts,
 )
 
 RESOURCES = 'marketplace-provider-resources/'
@@ -28,18 +29,24 @@ USAGES = 'marketplace-component-usages/'
 SET_USAGE = USAGES + 'set_usage/'
 RESOURCE_FIELDS = ['uuid', 'name', 'state', 'offering_uuid']
 USAGE_FIELDS = ['resource_uuid', 'type', 'usage', 'description', 'date']
+USER_USAGES = 'marketplace-component-user-usages/'
+USER_USAGE_FIELDS = ['component_usage', 'username', 'usage']
 
 
 class Allocation(object):
     """One allocation of the task: what was declared, what the server holds, what was decided."""
 
-    def __init__(self, resource_uuid, usages, description, backend_id=None):
+    def __init__(self, resource_uuid, usages, description, backend_id=None, users=None, row_sums=None):
         self.resource_uuid = resource_uuid
         self.backend_id = backend_id
         self.uuid = normalize_uuid(resource_uuid) if isinstance(resource_uuid, str) else None
         problem = uuid_problem('resource_uuid', resource_uuid)
         self.declared, problems = parse_usages(usages, description)
-        self.problems = ([problem] if problem else []) + problems
+        self.users, user_problems = parse_user_usages(users, self.declared) if not problems else ({}, [])
+        self.problems = ([problem] if problem else []) + problems + user_problems
+        self.row_sums = row_sums or {}  # {type: the unrounded sum of the rows}, from the role report_usage
+        self.users_before = {}
+        self.user_writes = []    # [(type, username, Decimal)] sent or, in check mode, that would be sent
         self.name = None
         self.offering_uuid = None
         self.plan = None
@@ -78,6 +85,14 @@ class Allocation(object):
         }
         if self.backend_id is not None:
             result['backend_id'] = self.backend_id
+        if self.users:
+            after = dict((name, dict(usages)) for name, usages in user_amounts(self.users_before).items())
+            if not failed:
+                for ctype, name, amount in self.user_writes:
+                    after.setdefault(name, {})[ctype] = format_amount(amount)
+            result.update(users_before=user_amounts(self.users_before), users_after=after)
+        if self.row_sums:
+            result['row_sums'] = dict(self.row_sums)
         if self.name is not None:
             result['name'] = self.name
         return result
@@ -102,6 +117,7 @@ class UsageReport(object):
         self.period = None
         self.current = None      # the server's current month
         self.send_date = False
+        self.bulk_user_usages = None  # whether the server has set_user_usages (8.x): None until tried
 
     def pending(self):
         return [a for a in self.allocations if not a.failed and not a.skipped]
@@ -135,7 +151,10 @@ class UsageReport(object):
             for allocation in self.pending():
                 self.write(allocation)
         for allocation in self.pending():
-            allocation.changed = allocation.plan.changed
+            if allocation.users:
+                self.report_users(allocation)
+        for allocation in self.pending():
+            allocation.changed = allocation.plan.changed or bool(allocation.user_writes)
             if not allocation.done_msg:
                 allocation.done_msg = 'unchanged' if not allocation.changed else (
                     'would be reported (check mode)' if self.check_mode else 'reported')
@@ -282,16 +301,117 @@ class UsageReport(object):
         try:
             response = self.client.request('POST', SET_USAGE, body=body, expected=(201,), retry_safe=True)
         except PuhuriApiError as error:
-            allocation.fail(str(error) + ('; the usage may or may not have been recorded: run the task again '
-                                          '(it compares before it sends)' if error.uncertain else ''))
+            if error.uncertain:
+                self.read_back(allocation, error)
+            else:
+                allocation.fail(str(error))
+            return
+        if self.send_date:
+            self.confirm_past_month(allocation)
             return
         written_at = server_time(response.headers)
-        if not self.send_date and written_at is not None and month_of(written_at) != self.period:
+        if written_at is not None and month_of(written_at) != self.period:
             # The server's month changed during the run: it recorded these totals into its new month.
             allocation.changed = True
             allocation.fail('the server\'s month changed to %(new)s during the task, so these totals meant for %(old)s were '
                             'recorded for %(new)s; correct %(new)s (with allow_decrease: true)'
                             % {'new': period_text(month_of(written_at)), 'old': period_text(self.period)})
+
+    def held(self, allocation):
+        """{type: '13.00'} the server holds for the allocation and the period, read again."""
+        rows = self.client.list(USAGES, params={'billing_period': billing_period(self.period),
+                                                'resource_uuid': allocation.uuid}, fields=USAGE_FIELDS)
+        return amounts(recorded_usages(rows).get(allocation.uuid, {}))
+
+    def confirm_past_month(self, allocation):
+        """After a set_usage with `date`: read the month back, so the result says what the server recorded there."""
+        try:
+            held = self.held(allocation)
+        except PuhuriApiError as error:
+            allocation.fail('reported for the past month %s, but reading it back failed: %s' % (period_text(self.period), error))
+            return
+        if any(held.get(ctype) != amount for ctype, amount in allocation.plan.after.items()):
+            allocation.fail('sent for the past month %s with date, but read back the month holds %s' % (
+                period_text(self.period), ', '.join('%s %s' % item for item in sorted(held.items())) or 'no usage'))
+            return
+        allocation.done_msg = 'reported for the past month %s (sent with date; read back from the server)' % period_text(self.period)
+
+    def report_users(self, allocation):
+        """After set_usage: the per-user usage of each user whose value differs from component-user-usages."""
+        period = billing_period(self.period)
+        try:
+            rows = self.client.list(USAGES, params={'billing_period': period, 'resource_uuid': allocation.uuid},
+                                    fields=['uuid', 'type', 'date'])
+            held_rows = self.client.list(USER_USAGES, params={'resource_uuid': allocation.uuid,
+                                                              'component_usage__billing_period': period},
+                                         fields=USER_USAGE_FIELDS)
+        except PuhuriApiError as error:
+            allocation.changed = allocation.plan.changed  # its set_usage was sent (or, in check mode, would be)
+            allocation.fail('its per-user usage could not be read: %s' % error)
+            return
+        # The month's component usage of each type: the latest row (see recorded_usages), which set_usage updates.
+        row_of = {}
+        for row in sorted(rows, key=lambda r: str(r.get('date') or '')):
+            row_of[row['type']] = normalize_uuid(row['uuid'])
+        type_of = dict((uuid, ctype) for ctype, uuid in row_of.items())
+        held = {}
+        for item in held_rows:
+            row_uuid = normalize_uuid(str(item.get('component_usage') or '').rstrip('/').rsplit('/', 1)[-1])
+            if row_uuid in type_of:
+                held[(type_of[row_uuid], item.get('username'))] = Decimal(str(item.get('usage')))
+        allocation.users_before = dict(
+            (name, dict((ctype, held[(ctype, name)]) for ctype in usages if (ctype, name) in held))
+            for name, usages in allocation.users.items())
+        allocation.user_writes = plan_user_usages(allocation.users, held)
+        if self.check_mode:
+            return
+        by_type = {}
+        for ctype, name, amount in allocation.user_writes:
+            by_type.setdefault(ctype, []).append({'username': name, 'usage': format_amount(amount)})
+        for ctype, items in sorted(by_type.items()):
+            if ctype not in row_of:
+                allocation.changed = allocation.plan.changed
+                allocation.fail('the server holds no usage of %s for %s to attach the users\' usage to'
+                                % (ctype, period_text(self.period)))
+                continue
+            try:
+                self.send_user_usages(row_of[ctype], items)
+            except PuhuriApiError as error:
+                allocation.changed = True  # set_usage or earlier users may have been written; never claim nothing was
+                allocation.fail('per-user usage of %s: %s' % (ctype, error))
+
+    def send_user_usages(self, row_uuid, items):
+        """The users' values of one component usage: 8.x set_user_usages in one call where the server has it, else
+        set_user_usage per user. Both overwrite per username, so re-sending after a lost answer is safe."""
+        path = USAGES + row_uuid + '/'
+        if len(items) > 1 and self.bulk_user_usages is not False:
+            try:
+                self.client.request('POST', path + 'set_user_usages/', body={'usages': items}, expected=(201,),
+                                    retry_safe=True)
+                self.bulk_user_usages = True
+                return
+            except PuhuriApiError as error:
+                if error.status != 404 or self.bulk_user_usages:
+                    raise
+                self.bulk_user_usages = False  # 7.0.7: no bulk action (HTML 404)
+        for item in items:
+            self.client.request('POST', path + 'set_user_usage/', body=item, expected=(201,), retry_safe=True)
+
+    def read_back(self, allocation, error):
+        """After a set_usage whose answer was lost: what the server holds decides `changed` and whether it failed."""
+        try:
+            held = self.held(allocation)
+        except PuhuriApiError as read_error:
+            allocation.changed = True  # the write may have landed; never claim it did not
+            allocation.fail('%s; reading the usage back failed too (%s): it may or may not have been recorded, run the '
+                            'task again (it compares before it sends)' % (error, read_error))
+            return
+        if all(held.get(ctype) == amount for ctype, amount in allocation.plan.after.items()):
+            allocation.done_msg = 'reported (the answer to set_usage was lost: %s; read back, the server holds it)' % error
+            return
+        allocation.changed = held != allocation.plan.before
+        allocation.fail('%s; read back, the server holds %s, not the declared totals' % (
+            error, ', '.join('%s %s' % item for item in sorted(held.items())) or 'no usage for the month'))
 
 
 def input_problems(params):
@@ -324,6 +444,19 @@ def input_problems(params):
     return problems
 
 
+def diff_entry(result, period):
+    """One allocation's --diff: its totals (and users' usage) before and after; rounded row sums named in the header."""
+    header = '%s usage %s' % (result['resource_uuid'], period)
+    rounded = ['%s %s -> %s' % (ctype, raw, result['after'].get(ctype)) for ctype, raw in sorted(result.get('row_sums', {}).items())
+               if result['after'].get(ctype) is not None and Decimal(raw) != Decimal(result['after'][ctype])]
+    entry = {'before_header': header, 'before': dict(result['before']), 'after': dict(result['after']),
+             'after_header': header + (' (rows added up and rounded once, half up: %s)' % ', '.join(rounded) if rounded else '')}
+    if 'users_after' in result:
+        entry['before']['users'] = result['users_before']
+        entry['after']['users'] = result['users_after']
+    return entry
+
+
 def run_module(module):
     """The whole task for the module's parameters: validate, run, and exit or fail the module."""
     params = module.params
@@ -332,13 +465,13 @@ def run_module(module):
         module.fail_json(msg='; '.join(problems), changed=False, results=[])
     single = params['allocations'] is None
     if single:
-        allocations = [Allocation(params['resource_uuid'], params['usages'], params['description'])]
+        allocations = [Allocation(params['resource_uuid'], params['usages'], params['description'], users=params['users'])]
         if allocations[0].failed:
             module.fail_json(msg='; '.join(allocations[0].problems), changed=False, results=[allocations[0].result()])
     else:
         allocations = [Allocation(item['resource_uuid'], item['usages'],
                                   item['description'] if item['description'] is not None else params['description'],
-                                  item['backend_id'])
+                                  item['backend_id'], users=item['users'], row_sums=item['row_sums'])
                        for item in params['allocations']]
 
     client = client_from_module(module)
@@ -362,9 +495,7 @@ def run_module(module):
     if single:
         output.update(before=results[0]['before'], after=results[0]['after'])
     if module._diff:
-        output['diff'] = [{'before_header': '%s usage %s' % (r['resource_uuid'], output.get('period', '')),
-                           'after_header': '%s usage %s' % (r['resource_uuid'], output.get('period', '')),
-                           'before': r['before'], 'after': r['after']} for r in results if r['changed']]
+        output['diff'] = [diff_entry(r, output.get('period', '')) for r in results if r['changed']]
     failed = [r for r in results if r['failed']]
     if failed:
         if single:

@@ -88,6 +88,16 @@ options:
     type: list
     elements: str
     default: [OK]
+  include_report_bodies:
+    description:
+      - Return the bodies of each allocation's access report (RV(resources[].report)) as the server holds them.
+      - The bodies are secret (access details, passwords). By default each body is replaced by the marker
+        C((hidden; set include_report_bodies to return it)) and the headers are kept, so C(-v) and job logs
+        (AWX keeps them) never show them.
+      - "With V(true), set C(no_log: true) on the task and on every task that prints the registered result. Ansible
+        hides only values it knows to be secret, and a returned body is not one of them."
+    type: bool
+    default: false
 notes:
   - A resource is C(Creating) from the moment its order exists, including while the order still waits for the
     provider (C(pending-provider)).
@@ -141,6 +151,17 @@ resources:
       project_name: Consumer Project
       limits: {cpu_k_hours: 10, gpu_k_hours: 2}
   contains:
+    report:
+      description:
+        - The access report submitted for the allocation, a list of C(header) and C(body).
+        - Each C(body) is the marker C((hidden; set include_report_bodies to return it)) unless
+          O(include_report_bodies=true).
+      returned: when the server returns it (not narrowed away by O(fields))
+      type: list
+      elements: dict
+      sample:
+        - header: Access
+          body: "(hidden; set include_report_bodies to return it)"
     team:
       description:
         - The allocation's project team, ordered by username (the server's C(team/) answer).
@@ -201,6 +222,7 @@ def main():
             fields=dict(type='list', elements='str'),
             include=dict(type='list', elements='str', choices=['team'], default=[]),
             team_states=dict(type='list', elements='str', default=['OK']),
+            include_report_bodies=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

@@ -58,7 +58,21 @@ options:
         18 digits before the decimal point.
       - Component types must be components of the allocation's offering of billing type C(usage) or C(limit).
       - Components recorded for the month but not listed here keep their recorded values.
+      - A description is compared and sent stripped of leading and trailing white space, as the server stores it.
     type: raw
+  users:
+    description:
+      - "Per-user usage of O(resource_uuid) for the month, for sites that account per user, as
+        C({username: {component type: amount}}), for example C({alice: {cpu_k_hours: 2.5}}). The username is the
+        user's username in the offering (see puhuri.core.puhuri_offering_user); the server accepts any."
+      - Each amount is that user's month-to-date total, in the same form as in O(usages). Every component given for a
+        user must be in O(usages), and the users' amounts of a component may not add up to more than its total
+        there; otherwise nothing is sent.
+      - After the allocation's C(set_usage) (when needed), it reads C(marketplace-component-user-usages) and sends
+        C(set_user_usage) only for each user and component whose value differs; where the server has the bulk
+        C(set_user_usages) (8.x) it sends one call per component instead. Users not listed keep their values.
+      - 'Costs two more reads per allocation: the month''s component usages and their user usages.'
+    type: dict
   allocations:
     description:
       - The bulk form, for example a whole site's report of a month in one task. Mutually exclusive with
@@ -82,6 +96,15 @@ options:
         description: Its month-to-date totals, in the same forms as the top-level O(usages).
         type: raw
         required: true
+      users:
+        description: Its per-user usage, in the same form as the top-level O(users).
+        type: dict
+      row_sums:
+        description:
+          - "The unrounded sums the amounts of O(allocations[].usages) were rounded from, as C({component type: sum})."
+          - Only shown (in RV(results[].row_sums) and in the C(--diff) header where rounding changed a value);
+            never sent. The role puhuri.core.report_usage sets it when it adds up rows.
+        type: dict
       description:
         description: Description of its components that have none of their own; defaults to O(description).
         type: str
@@ -96,6 +119,8 @@ options:
         server that does not complain about the C(date) would ignore it and record into the current month, so the
         module then fails, sending nothing. Waldur 7.0.7 is such a server. Newer servers may allow past months only
         for staff or for C(limit) components; their refusal is shown as it is.
+      - After a past month was sent, the module reads that month back and says so in RV(results[].msg) (C(reported for
+        the past month ... read back from the server)); a month that does not hold the declared totals fails.
       - "Check mode sends no such request: it plans as if the server took the month, and warns that it did not check."
     type: str
   description:
@@ -184,6 +209,14 @@ EXAMPLES = r'''
       - backend_id: local_test_account
         usages: {cpu_k_hours: 0.5}
 
+- name: The allocation's total and what each of its users used (the users add up to at most the total)
+  puhuri.core.puhuri_usage:
+    resource_uuid: 2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11
+    usages: {cpu_k_hours: 14}
+    users:
+      alice: {cpu_k_hours: 2.5}
+      bob: {cpu_k_hours: 11.5}
+
 - name: Correct a past month after an accounting fix (needs a server that takes a date, Waldur 7.9 or later)
   puhuri.core.puhuri_usage:
     resource_uuid: 2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11
@@ -238,6 +271,18 @@ results:
           a changed description adds C(description) with its C(before) and C(after).
       type: dict
       sample: {cpu_k_hours: {before: "4.00", after: "6.50"}}
+    users_before:
+      description: "With O(users), each declared user's recorded usage of the month, C({username: {type: amount}})."
+      type: dict
+      sample: {alice: {cpu_k_hours: "1.00"}}
+    users_after:
+      description: With O(users), each declared user's usage after the task (or, in check mode, after it would run).
+      type: dict
+      sample: {alice: {cpu_k_hours: "2.50"}}
+    row_sums:
+      description: With O(allocations[].row_sums), the unrounded sums as given.
+      type: dict
+      sample: {cpu_k_hours: "3.005"}
     failed:
       description: Whether this allocation was not reported.
       type: bool
@@ -270,8 +315,11 @@ def main():
                 resource_uuid=dict(type='str', aliases=['uuid']),
                 backend_id=dict(type='str'),
                 usages=dict(type='raw', required=True),
+                users=dict(type='dict'),
+                row_sums=dict(type='dict'),
                 description=dict(type='str'),
             )),
+            users=dict(type='dict'),
             period=dict(type='str'),
             description=dict(type='str'),
             allow_decrease=dict(type='bool', default=False),
@@ -283,6 +331,7 @@ def main():
                             ('resource_uuid', 'provider_uuid'), ('resource_uuid', 'offering_uuid')],
         required_one_of=[('resource_uuid', 'allocations')],
         required_together=[('resource_uuid', 'usages')],
+        required_by={'users': 'resource_uuid'},
         supports_check_mode=True,
     )
     run_module(module)

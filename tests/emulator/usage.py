@@ -85,7 +85,7 @@ def validate_items(usages):
             item_errors['recurring'] = ['Must be a valid boolean.']
         errors.append(item_errors)
         if not item_errors:
-            items.append({'type': raw['type'].strip(), 'amount': amount, 'description': str(description or ''), 'recurring': recurring})
+            items.append({'type': raw['type'].strip(), 'amount': amount, 'description': str(description or '').strip(), 'recurring': recurring})
     if any(errors):
         return None, errors
     return items, None

@@ -17,7 +17,7 @@ import requests
 import yaml
 
 from helpers import REPO_ROOT, api_get, writes
-from test_inventory import PROVIDER, cli, connection_env, staff_listing, write_config
+from test_inventory import PROVIDER, cli, connection_env, inventory_list, staff_listing, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -169,3 +169,20 @@ def test_a_host_declaring_another_uuid_is_reported(emulator, tmp_path, collectio
     assert rc != 0
     assert 'thehost%sdeclarespuhuri_allocation.uuidffffffffffffffffffffffffffffffff' % ALLOC3 in re.sub(r'\s+', '', out + err)
     assert not writes(emulator.requests)
+
+
+def test_include_team_carries_the_offering_username_after_it_was_set(emulator, tmp_path, collections_path, run_play):
+    alloc_1, member = '2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11', 'e9e57f50524058bfbe4b48b4544699d1'
+    config = write_config(tmp_path, provider_uuid=PROVIDER, include=['team'])
+
+    def offering_usernames():
+        hostvars = inventory_list(tmp_path, collections_path, config, connection_env(emulator))['_meta']['hostvars']
+        host = [h for h in hostvars.values() if h.get('puhuri_uuid') == alloc_1][0]
+        return dict((user['uuid'], user['offering_user_username']) for user in host['puhuri_team'])
+
+    assert offering_usernames()[member] is None
+    result = run_play([{'name': 'username', 'puhuri.core.puhuri_offering_user': {
+        'api_url': emulator.url, 'api_token': emulator.TOKENS['sp-owner'], 'offering_uuid': '589178d685345873968f291a0fe38482',
+        'user_uuid': member, 'username': 'pmember'}}])
+    assert result.rc == 0 and result['username']['changed'], result
+    assert offering_usernames()[member] == 'pmember'

@@ -125,3 +125,18 @@ def test_listing_1000_allocations_costs_exactly_ceil_n_over_page_size_requests(r
         assert all(r['method'] == 'GET' for r in emu.requests)
     finally:
         emu.stop()
+
+
+def test_report_bodies_are_left_out_unless_asked_for(emulator, run_play):
+    alloc_1 = '2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11'
+    submitted = [{'header': 'Access', 'body': 'ssh alloc1@login'}]
+    result = run_play([
+        {'name': 'report', 'puhuri.core.puhuri_resource_state': dict(connection(emulator), uuid=alloc_1, report=submitted)},
+        info_task(emulator, 'default', uuid=alloc_1),
+        info_task(emulator, 'with bodies', uuid=alloc_1, include_report_bodies=True),
+    ])
+    assert result.rc == 0, result
+    assert result['report']['changed']
+    assert result['default']['resources'][0]['report'] == [
+        {'header': 'Access', 'body': '(hidden; set include_report_bodies to return it)'}]
+    assert result['with bodies']['resources'][0]['report'] == submitted

@@ -203,6 +203,11 @@ def test_report_usage_from_csv_json_command_and_vars_then_nothing_to_do(emulator
     assert usage_of(emulator, names['vm-1']['uuid']) == {'gb_k_hours': '7.00'}
     assert usage_of(emulator, names['vm-2']['uuid']) == {'cpu_k_hours': '0.33'}
     assert len([w for w in writes(emulator.requests) if w['path'].endswith('set_usage/')]) == 3
+    # The `user` column: per-user rows, reported per user as well.
+    user_rows = api_get(emulator, 'marketplace-component-user-usages/', emulator.TOKENS['staff'])
+    assert sorted((r['resource_uuid'], r['component_type'], r['username'], r['usage']) for r in user_rows) == sorted([
+        (names['alloc-1']['uuid'], 'cpu_k_hours', 'alice', '1.25'), (names['alloc-1']['uuid'], 'cpu_k_hours', 'bob', '2.50'),
+        (names['vm-1']['uuid'], 'gb_k_hours', 'x', '7.00')])
 
     emulator.clear_requests()
     again = run_play(None, extravars=extravars, playbook=playbook)
@@ -231,6 +236,29 @@ def test_unknown_accounts_fail_before_any_write_or_are_skipped(emulator, run_pla
     assert skipped.rc == 0, skipped
     assert usage_of(emulator, names['alloc-1']['uuid']) == {'cpu_k_hours': '1.00'}
     assert '1 row(s) skipped (unknown allocation): %s line 3' % usage_csv in skipped.stdout
+
+
+def test_report_usage_refuses_a_total_and_per_user_rows_and_shows_rounded_sums(emulator, run_play, tmp_path):
+    names = allocations(emulator)
+    set_backend_id(emulator, names['alloc-1']['uuid'], 'hpc_alloc1')
+    usage_csv = tmp_path / 'usage.csv'
+    usage_csv.write_text('backend_id,user,component,amount\nhpc_alloc1,,cpu_k_hours,3\nhpc_alloc1,alice,cpu_k_hours,1\n')
+    extravars = dict(connection(emulator), puhuri_usage_file=str(usage_csv))
+    playbook = os.path.join(PLAYBOOKS, 'report_usage.yml')
+    emulator.clear_requests()
+    refused = run_play(None, extravars=extravars, playbook=playbook)
+    assert refused.rc != 0
+    assert 'both a total row (%s line 2) and per-user rows (%s line 3)' % (usage_csv, usage_csv) in refused.stdout
+    assert not writes(emulator.requests)
+
+    usage_csv.write_text('backend_id,component,amount\nhpc_alloc1,cpu_k_hours,1.004\nhpc_alloc1,cpu_k_hours,2.001\n')
+    applied = run_play(None, extravars=extravars, playbook=playbook, diff=True)
+    assert applied.rc == 0, applied
+    report = applied['Report the usage']
+    assert report['results'][0]['row_sums'] == {'cpu_k_hours': '3.005'}
+    assert report['diff'][0]['after'] == {'cpu_k_hours': '3.01'}
+    assert 'cpu_k_hours 3.005 -> 3.01' in report['diff'][0]['after_header']
+    assert usage_of(emulator, names['alloc-1']['uuid']) == {'cpu_k_hours': '3.01'}
 
 
 def test_report_usage_without_a_source_says_which_variables(emulator, run_play):
@@ -278,3 +306,36 @@ def test_team_files_member_hook_check_mode_and_second_run(emulator, run_play, tm
 
     again = run_play(None, extravars=extravars, playbook=playbook)
     assert again.rc == 0 and recap_changed(again) == 0, again
+
+
+def test_team_username_policy_mapping_and_pattern_check_apply_re_run(emulator, run_play, tmp_path):
+    slurm = '589178d685345873968f291a0fe38482'
+    mapping = tmp_path / 'usernames.yml'
+    mapping.write_text('project-member: pmember\n')
+    extravars = dict(connection(emulator), puhuri_team_username_file=str(mapping), puhuri_team_username_pattern='hpc_{username}',
+                     puhuri_team_username_offerings=[slurm], puhuri_team_json=str(tmp_path / 'team.json'))
+    playbook = os.path.join(PLAYBOOKS, 'team.yml')
+
+    def held():
+        rows = api_get(emulator, 'marketplace-offering-users/', emulator.TOKENS['staff'], params={'offering_uuid': slurm})
+        return dict((row['user_username'], row['username']) for row in rows)
+
+    emulator.clear_requests()
+    check = run_play(None, check=True, extravars=extravars, playbook=playbook)
+    assert check.rc == 0, check
+    declared = check['Give the members their offering usernames (the username policy)']
+    assert declared['changed'] and sorted(r['username'] for r in declared['results']) == ['hpc_consumer-owner', 'pmember']
+    assert not writes(emulator.requests) and held() == {}
+
+    applied = run_play(None, extravars=extravars, playbook=playbook)
+    assert applied.rc == 0, applied
+    assert held() == {'project-member': 'pmember', 'consumer-owner': 'hpc_consumer-owner'}
+    # Written back: the facts and files carry the usernames just set.
+    written = json.loads((tmp_path / 'team.json').read_text())
+    usernames = dict((m['username'], [a['offering_user_username'] for a in m['allocations']]) for m in written['members'])
+    assert 'pmember' in usernames['project-member'] and 'hpc_consumer-owner' in usernames['consumer-owner']
+
+    emulator.clear_requests()
+    again = run_play(None, extravars=extravars, playbook=playbook)
+    assert again.rc == 0 and recap_changed(again) == 0, again
+    assert not writes(emulator.requests)

@@ -61,6 +61,10 @@ def tasks_for(emu, token):
         {'name': 'faults off', 'ansible.builtin.uri': {'url': control, 'method': 'DELETE'}},
         {'name': 'same again', state: {'uuid': ALLOC_4, 'state': 'ok', 'backend_id': 'acct-4', 'report': report(BODY)}},
         {'name': 'new report', state: {'uuid': ALLOC_4, 'report': report(BODY_2)}},
+        # After a report was submitted: the info module returns the allocation with its report, bodies left out.
+        {'name': 'info after the report', 'puhuri.core.puhuri_resource_info': {'uuid': ALLOC_4}},
+        {'name': 'list after the report',
+         'puhuri.core.puhuri_resource_info': {'provider_uuid': PROVIDER, 'fields': ['uuid', 'report']}},
         {'name': 'bulk with reports', state: {'allocations': [
             {'uuid': VM_3, 'state': 'ok', 'backend_id': 'vm-3', 'report': report(BODY)},
             {'uuid': 'b01c%028x' % 2, 'report': report(BODY_2)},
@@ -110,6 +114,11 @@ def test_no_token_and_no_report_body_anywhere_at_vvvv(emu, run_play, tmp_path):
     # The play did what it should, so the secrets were really sent (and could have leaked).
     assert result['approve with a report']['changed'] and result['new report']['changed']
     assert result['report through failing gateway']['failed']
+    info_report = result['info after the report']['resources'][0]['report']
+    assert [item['header'] for item in info_report] == ['Access', 'Password']
+    assert set(item['body'] for item in info_report) == {'(hidden; set include_report_bodies to return it)'}
+    listed = dict((r['uuid'], r) for r in result['list after the report']['resources'])
+    assert listed[ALLOC_4]['report'][0]['header'] == 'Access'
     assert "option 'allocations'" in result['malformed bulk']['msg'], result['malformed bulk']
     assert "option 'allocations'" in result['malformed usage bulk']['msg'], result['malformed usage bulk']
     staff = emu.TOKENS['staff']

@@ -244,6 +244,11 @@ def test_past_month_on_8x_pins_the_month_and_on_707_fails_before_writing(emulato
     ]
     result = run_play(tasks)
     assert result['past']['changed'] is True and result['past']['period'] == text(last)
+    assert result['past']['results'][0]['msg'] == (
+        'reported for the past month %s (sent with date; read back from the server)' % text(last))
+    calls = [(c['method'], c['path']) for c in emulator_8x.requests]
+    write_at = calls.index(('POST', SET_USAGE), calls.index(('POST', SET_USAGE)) + 1)
+    assert calls[write_at + 1] == ('GET', '/api/marketplace-component-usages/')  # the read-back of the month
     assert result['past again']['changed'] is False
     assert recorded(emulator_8x, VM_1, last) == {'cpu_k_hours': ('5.00', '')}
     assert recorded(emulator_8x, VM_1) == {}
@@ -347,3 +352,87 @@ def test_a_site_of_1000_allocations_with_3_components_in_one_task(run_play):
         assert first_seconds < 60 and again_seconds < 30
     finally:
         emu.stop()
+
+
+def test_a_description_with_trailing_white_space_is_not_re_sent(emulator, run_play):
+    task = usage_task(emulator, 'report', resource_uuid=VM_1, usages={'cpu_k_hours': 4}, description='nightly run\n')
+    first = run_play([task])
+    assert first.rc == 0 and first['report']['changed'], first
+    assert recorded(emulator, VM_1)['cpu_k_hours'] == ('4.00', 'nightly run')
+    emulator.clear_requests()
+    again = run_play([task])
+    assert again.rc == 0 and not again['report']['changed'], again
+    assert writes(emulator.requests) == []
+
+
+@pytest.mark.parametrize('fault,landed', [('drop_after', True), ('drop', False)])
+def test_a_set_usage_whose_answer_was_lost_is_read_back(emulator, run_play, fault, landed):
+    """No retries: the one set_usage meets the fault; what the server then holds decides changed and failed."""
+    emulator.faults.configure(rates={fault: 1.0}, match='set_usage')
+    result = run_play([usage_task(emulator, 'report', ignore_errors=True, resource_uuid=VM_1, retries=0,
+                                  usages={'cpu_k_hours': 7})])
+    emulator.faults.configure(rates={})
+    res = result['report']
+    assert [r['fault'] for r in emulator.requests if r['path'] == SET_USAGE] == [fault]
+    assert res['changed'] is landed and res['failed'] is not landed, res
+    assert ('cpu_k_hours' in recorded(emulator, VM_1)) is landed
+    if landed:
+        assert 'read back, the server holds it' in res['results'][0]['msg']
+
+
+def user_usages(emulator, resource_uuid):
+    """{(type, username): usage} of the month, read independently."""
+    rows = api_get(emulator, 'marketplace-component-user-usages/', emulator.TOKENS['staff'],
+                   params={'resource_uuid': resource_uuid, 'component_usage__billing_period': '%04d-%02d-01' % this_month()})
+    return dict(((r['component_type'], r['username']), r['usage']) for r in rows)
+
+
+def user_usage_posts(emulator):
+    return [c['path'].rsplit('/', 2)[-2] for c in emulator.requests if c['method'] == 'POST' and 'set_user_usage' in c['path']]
+
+
+@pytest.mark.parametrize('server', ['7.0.7', '8.x'])
+def test_per_user_usage_check_apply_and_re_run(emulator, emulator_8x, run_play, server):
+    emu = emulator if server == '7.0.7' else emulator_8x
+    task = usage_task(emu, 'report', resource_uuid=VM_1, usages={'cpu_k_hours': 10, 'gb_k_hours': 1},
+                      users={'alice': {'cpu_k_hours': 2.5, 'gb_k_hours': 1}, 'bob': {'cpu_k_hours': '7.5'}})
+    check = run_play([task], check=True, diff=True)
+    assert check.rc == 0 and check['report']['changed'], check
+    assert check['report']['results'][0]['users_after'] == {'alice': {'cpu_k_hours': '2.50', 'gb_k_hours': '1.00'},
+                                                            'bob': {'cpu_k_hours': '7.50'}}
+    assert check['report']['diff'][0]['after']['users']['bob'] == {'cpu_k_hours': '7.50'}
+    assert writes(emu.requests) == []
+
+    emu.clear_requests()
+    applied = run_play([task])
+    assert applied.rc == 0 and applied['report']['changed'], applied
+    assert user_usages(emu, VM_1) == {('cpu_k_hours', 'alice'): '2.50', ('gb_k_hours', 'alice'): '1.00',
+                                      ('cpu_k_hours', 'bob'): '7.50'}
+    # 8.x: one bulk call for the component with two users; 7.0.7 has none (one 404), then one call per user.
+    expected = ['set_user_usages', 'set_user_usage'] if server == '8.x' else ['set_user_usages'] + ['set_user_usage'] * 3
+    assert sorted(user_usage_posts(emu)) == sorted(expected)
+
+    emu.clear_requests()
+    again = run_play([task])
+    assert again.rc == 0 and not again['report']['changed'], again
+    assert writes(emu.requests) == []
+
+    # One user's value changes: only that one is sent.
+    emu.clear_requests()
+    task['puhuri.core.puhuri_usage']['users']['bob'] = {'cpu_k_hours': 7}
+    changed = run_play([task])
+    assert changed.rc == 0 and changed['report']['changed'], changed
+    assert user_usage_posts(emu) == ['set_user_usage']
+    assert user_usages(emu, VM_1)[('cpu_k_hours', 'bob')] == '7.00'
+
+
+def test_per_user_usage_above_the_total_or_of_an_undeclared_component_is_refused_before_sending(emulator, run_play):
+    result = run_play([
+        usage_task(emulator, 'too much', ignore_errors=True, resource_uuid=VM_1, usages={'cpu_k_hours': 3},
+                   users={'alice': {'cpu_k_hours': 2}, 'bob': {'cpu_k_hours': 1.5}}),
+        usage_task(emulator, 'undeclared', ignore_errors=True, resource_uuid=VM_1, usages={'cpu_k_hours': 3},
+                   users={'alice': {'gb_k_hours': 1}}),
+    ])
+    assert result['too much']['failed'] and 'adds up to 3.50' in result['too much']['msg'], result['too much']
+    assert result['undeclared']['failed'] and 'gb_k_hours' in result['undeclared']['msg']
+    assert emulator.requests == []

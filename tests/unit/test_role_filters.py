@@ -13,6 +13,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.puhuri.core.plugins.filter.provision_plan import provision_plan
 from ansible_collections.puhuri.core.plugins.filter.usage_allocations import usage_allocations
+from ansible_collections.puhuri.core.plugins.filter.usage_problems import usage_problems
 from ansible_collections.puhuri.core.plugins.filter.usage_rows import usage_rows
 
 pytestmark = pytest.mark.unit
@@ -75,7 +76,8 @@ def test_usage_allocations_sums_rounds_and_maps_backend_ids():
             dict(backend_id='local', component='cpu_k_hours', amount=1, source='f line 9')]
     result = usage_allocations(rows, resources, 'skip')
     assert result['allocations'] == [
-        dict(resource_uuid=A, usages=[dict(type='cpu_k_hours', amount='3.01', description='sacct')]),
+        dict(resource_uuid=A, usages=[dict(type='cpu_k_hours', amount='3.01', description='sacct')],
+             row_sums={'cpu_k_hours': '3.005'}),
         dict(resource_uuid=B, usages=[dict(type='gb_k_hours', amount='0.00')])]
     assert result['skipped'] == [rows[3]]
 
@@ -92,3 +94,47 @@ def test_usage_allocations_reports_every_bad_row():
                    'puhuri_usage_rows[2]: needs exactly one of backend_id and uuid; needs a component',
                    "puhuri_usage_rows[3]: backend_id 'nope' is not one of the allocations usage can be reported for"]:
         assert needle in message
+
+
+def test_usage_allocations_per_user_rows_give_the_users_and_their_sum_as_the_total():
+    rows = [dict(backend_id='acct_a', user='alice', component='cpu_k_hours', amount='1.005'),
+            dict(backend_id='acct_a', user='bob', component='cpu_k_hours', amount='2'),
+            dict(backend_id='acct_a', user='alice', component='cpu_k_hours', amount='0.5'),
+            dict(backend_id='acct_a', component='gb_k_hours', amount='3')]
+    result = usage_allocations(rows)
+    assert result['allocations'] == [dict(
+        backend_id='acct_a', usages=[dict(type='cpu_k_hours', amount='3.51'), dict(type='gb_k_hours', amount='3.00')],
+        row_sums={'cpu_k_hours': '3.505'}, users={'alice': {'cpu_k_hours': '1.51'}, 'bob': {'cpu_k_hours': '2.00'}})]
+
+
+def test_usage_allocations_refuses_a_total_row_and_per_user_rows_of_one_account_and_component():
+    rows = [dict(backend_id='acct_a', component='cpu_k_hours', amount='3', source='u.csv line 2'),
+            dict(backend_id='acct_a', user='alice', component='cpu_k_hours', amount='1', source='u.csv line 3'),
+            dict(backend_id='acct_a', user='alice', component='gb_k_hours', amount='1', source='u.csv line 4')]
+    problems = usage_problems(rows)
+    assert len(problems) == 1 and 'cpu_k_hours' in problems[0], problems
+    assert 'u.csv line 2' in problems[0] and 'u.csv line 3' in problems[0] and 'u.csv line 4' not in problems[0]
+    with pytest.raises(AnsibleFilterError):
+        usage_allocations(rows)
+
+
+def test_usage_rows_reads_the_user_column():
+    text = 'backend_id,user,component,amount\nacct_a,alice,cpu_k_hours,1.5\n'
+    assert usage_rows(text, 'csv', ',', 'u.csv') == [
+        dict(backend_id='acct_a', user='alice', component='cpu_k_hours', amount='1.5', source='u.csv line 2')]
+
+
+def test_team_usernames_mapping_wins_over_the_pattern_and_bad_patterns_name_the_fields():
+    from ansible_collections.puhuri.core.plugins.filter.team_usernames import team_usernames
+    team = [dict(uuid='u1', username='pm', email='p.m@example.com'), dict(uuid='u2', username='x y', email='')]
+    allocations = [dict(offering_uuid='O1', team=team), dict(offering_uuid='o1', team=team), dict(offering_uuid='o2', team=team)]
+    assert team_usernames(allocations, {'pm': 'pmember'}, 'hpc_{username}', ['o1']) == [
+        dict(offering_uuid='o1', user_uuid='u1', username='pmember'),
+        dict(offering_uuid='o1', user_uuid='u2', username='hpc_x_y')]
+    assert team_usernames(allocations, {}, '{email_local}', ['o2'])[0]['username'] == 'p.m'
+    assert team_usernames(allocations, {'pm': 'pmember'}) == [
+        dict(offering_uuid='o1', user_uuid='u1', username='pmember'), dict(offering_uuid='o2', user_uuid='u1', username='pmember')]
+    with pytest.raises(AnsibleFilterError, match=r'unknown: login'):
+        team_usernames(allocations, {}, 'hpc_{login}')
+    with pytest.raises(AnsibleFilterError, match=r'at least one'):
+        team_usernames(allocations, {}, 'fixed')

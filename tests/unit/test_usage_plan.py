@@ -181,3 +181,20 @@ def test_a_recorded_negative_value_can_be_raised_and_is_carried_as_it_is():
     plan = plan_usage(declared({'cpu_k_hours': 0}), rec(cpu_k_hours='-1.00', gb_k_hours='-2.00'), ACCEPTED)
     assert plan.diff == {'cpu_k_hours': {'before': '-1.00', 'after': '0.00'}}
     assert {'type': 'gb_k_hours', 'amount': '-2.00', 'description': ''} in plan.body_usages
+
+
+def test_per_user_usages_are_checked_against_the_declared_totals():
+    from ansible_collections.puhuri.core.plugins.module_utils._usage import parse_user_usages, plan_user_usages
+    totals = declared({'cpu_k_hours': 10, 'gb_k_hours': 1})
+    users, problems = parse_user_usages({'alice': {'cpu_k_hours': 2.5}, ' bob ': {'cpu_k_hours': '7.5', 'gb_k_hours': 1}}, totals)
+    assert problems == [] and users == {'alice': {'cpu_k_hours': Decimal('2.50')},
+                                        'bob': {'cpu_k_hours': Decimal('7.50'), 'gb_k_hours': Decimal('1.00')}}
+    assert plan_user_usages(users, {('cpu_k_hours', 'alice'): Decimal('2.5'), ('cpu_k_hours', 'bob'): Decimal('7')}) == [
+        ('cpu_k_hours', 'bob', Decimal('7.50')), ('gb_k_hours', 'bob', Decimal('1.00'))]
+    _users, problems = parse_user_usages({'alice': {'cpu_k_hours': 6}, 'bob': {'cpu_k_hours': 4.01, 'gpu_k_hours': 1}}, totals)
+    assert problems == ["users.bob.gpu_k_hours: the allocation has no declared total of gpu_k_hours in usages (give it "
+                        "there; the users' usage is part of it)",
+                        "the users' usage of cpu_k_hours adds up to 10.01, more than the allocation's total 10.00"]
+    assert parse_user_usages({}, totals)[1] and parse_user_usages({'': {'cpu_k_hours': 1}}, totals)[1]
+    assert parse_user_usages({'alice': {'cpu_k_hours': 1.234}}, totals)[1] == [
+        'users.alice.cpu_k_hours must have at most 2 decimals, got 1.234']
