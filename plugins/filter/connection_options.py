@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: connection_options
 short_description: The connection options a role's variables set, for module_defaults
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Used by the roles of puhuri.core. Returns the connection options (see the modules' O(ignore:api_url) and
     following) whose values are set, that is neither null nor empty; the others are left out.

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: provision_problems
 short_description: Every problem of the declared allocations of the role puhuri.core.provision
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - The checking step of the role puhuri.core.provision, before anything is read or sent.
   - Returns the problems of the declarations as puhuri.core.provision_plan would raise them, as a list of texts, each

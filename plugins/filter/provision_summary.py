@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: provision_summary
 short_description: What the role puhuri.core.provision did, in lines of text
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - The last step of the role puhuri.core.provision, usable on its own.
   - One line with the number of allocations that changed (in check mode, would change), one per such allocation with

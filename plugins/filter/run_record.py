@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: run_record
 short_description: What a provision or report_usage run would change or changed, as JSON or Markdown
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - The last step of the roles puhuri.core.provision and puhuri.core.report_usage (their C(puhuri_plan_json) and
     C(puhuri_plan_markdown)), a machine-readable record of the run for a CI job and a short Markdown summary it can

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: triage
 short_description: Decide pending orders with triage rules (first matching rule wins)
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Takes orders as M(puhuri.core.puhuri_order_info) returns them and a list of triage rules, and returns one
     decision per order, in the same order. Sends nothing; it is the data layer of triage.

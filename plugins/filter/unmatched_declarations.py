@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: unmatched_declarations
 short_description: Declarations in the inventory that apply to no allocation any more
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - A step of the role puhuri.core.provision, so that a declaration that matches no allocation is never silently
     ignored.

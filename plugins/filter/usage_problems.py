@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: usage_problems
 short_description: Every problem of usage rows, as a list
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - The checking step of the role puhuri.core.report_usage. Returns the problems puhuri.core.usage_allocations would
     raise for the same arguments, as a list of texts naming the row (its source and line) and what is wrong; empty

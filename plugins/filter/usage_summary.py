@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: usage_summary
 short_description: What the role puhuri.core.report_usage reported, in lines of text
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - The last step of the role puhuri.core.report_usage, usable on its own.
   - One line with the numbers of allocations reported (in check mode, that would be reported), unchanged, and the

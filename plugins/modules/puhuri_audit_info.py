@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: puhuri_audit_info
 short_description: Audit a Puhuri Core provider's site in one read-only pass
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the provider's allocations, its open orders and this month's usage, and reports what needs a person's
     attention, as findings C(ok_without_backend_id) (OK allocations without a C(backend_id)),

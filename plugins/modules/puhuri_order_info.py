@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: puhuri_order_info
 short_description: List the orders of a Puhuri Core service provider, with their age
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Lists orders (Create, Update, Terminate) from C(/api/marketplace-orders/), the one place that holds an order's
     real state (the copies nested in an allocation can be stale), oldest first, each with its age.

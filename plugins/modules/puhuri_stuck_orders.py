@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: puhuri_stuck_orders
 short_description: Find the orders that wait too long for a Puhuri Core provider, and fail them if told to
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Lists the orders that have waited longer than O(older_than) in C(pending-provider) or C(executing), read from
     C(/api/marketplace-orders/) with their age by the server's clock (one listing), and applies O(policy) to them.
