@@ -23,6 +23,7 @@ TARGET_STATES = {'ok': 'OK', 'erred': 'Erred', 'terminated': 'Terminated'}
 DECLARATION_KEYS = ('uuid', 'state', 'backend_id', 'report', 'error_message', 'error_traceback')
 # Open orders, in the names the order-list filter takes on every version (8.x adds pending-start-date).
 OPEN_ORDER_STATES = ('pending-consumer', 'pending-provider', 'pending-project', 'executing')
+PENDING_START_DATE = 'pending-start-date'  # 8.x only: the 7.0.7 order-list filter refuses it (HTTP 400)
 ORDER_ACTIONS = ('approve_by_provider', 'reject_by_provider', 'set_state_done', 'set_state_erred', 'set_state_executing')
 # Actions the server may lack: set_as_ok came after 7.0.7, set_state_ok with 8.0.3. Tried in this order.
 RESOURCE_OK_ACTIONS = ('set_as_ok', 'set_state_ok')
@@ -74,7 +75,7 @@ def report_pairs(report):
 
 def situation(resource, open_order=None, erred_order=None):
     """What planning needs of an allocation: its resource fields, its open order and its erred Create order."""
-    if open_order is not None and open_order.get('state') not in OPEN_ORDER_STATES + ('pending-start-date',):
+    if open_order is not None and open_order.get('state') not in OPEN_ORDER_STATES + (PENDING_START_DATE,):
         open_order = None
     if erred_order is not None and (erred_order.get('state') != 'erred' or erred_order.get('type') != 'Create'):
         erred_order = None

@@ -16,7 +16,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._common import (
     PuhuriApiError, client_from_module, fail_bulk, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
-    OPEN_ORDER_STATES, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
+    OPEN_ORDER_STATES, PENDING_START_DATE, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
     repeated, situation,
 )
 
@@ -137,7 +137,8 @@ class StateRun(object):
             self.read_orders(allocations)
 
     def read_detail(self, allocation):
-        """The detail view holds the open order (order_in_progress) and the Create order (creation_order)."""
+        """The allocation's detail, and its orders from marketplace-orders/: never the nested copies of the detail
+        (7.0.7 caches creation_order per server process, so it can show a state the order left long ago)."""
         try:
             resource = self.client.get(RESOURCES + allocation.uuid + '/')
         except PuhuriApiError as error:
@@ -149,7 +150,16 @@ class StateRun(object):
         for name, value in sorted(self.filters.items()):
             if normalize_uuid(resource.get(name) or '') != value:
                 allocation.fail('its %s is %s, not %s' % (name, resource.get(name), value))
-        allocation.current = situation(resource, resource.get('order_in_progress'), resource.get('creation_order'))
+        if allocation.failed:
+            return
+        open_order, erred_order = None, None
+        orders = self.client.list(ORDERS, params={'resource_uuid': allocation.uuid, 'o': 'created'}, fields=ORDER_FIELDS)
+        for order in orders:  # oldest first: the newest of each kind wins
+            if order.get('state') in OPEN_ORDER_STATES + (PENDING_START_DATE,):
+                open_order = order
+            elif order.get('state') == 'erred' and order.get('type') == 'Create':
+                erred_order = order
+        allocation.current = situation(resource, open_order, erred_order)
 
     def read_resources(self, allocations):
         listing = self.client.list(RESOURCES, params=self.filters, fields=RESOURCE_FIELDS)

@@ -174,7 +174,9 @@ def test_check_mode_diff_shows_the_domain_change_and_no_body(emu707, run_play):
     assert 'report_headers' in result.stdout and 'Password' in result.stdout  # --diff prints the headers
     assert SECRET not in result.stdout and 'acct-4@login' not in result.stdout
     assert writes(emu707.requests) == []
-    assert [call['path'] for call in emu707.requests] == ['/api/marketplace-provider-resources/%s/' % ALLOC_4]
+    # One read of the allocation, one of its orders (never the nested copies of the detail view).
+    assert [(call['path'], call['query'].get('resource_uuid')) for call in emu707.requests] == [
+        ('/api/marketplace-provider-resources/%s/' % ALLOC_4, None), ('/api/marketplace-orders/', [ALLOC_4])]
 
 
 def test_resource_actions_on_8x(emu8x, run_play):
@@ -364,3 +366,27 @@ def test_a_lost_answer_is_read_again_not_re_sent(emu707, run_play):
     assert approvals == [(ALLOC_4_ORDER, 'drop_after'), (bulk_order(13), 'drop'), (bulk_order(13), None)]
     assert resource(emu, ALLOC_4)['state'] == resource(emu, bulk(13))['state'] == 'OK'
     assert not [call for call in emu.requests if call['status'] in (400, 409)]
+
+
+def test_single_form_reads_order_state_from_the_order_list(emu707, run_play):
+    """Issue 11 item 1: 7.0.7 caches the nested creation_order (the emulator as the real server): after failing a Slurm
+    allocation with state erred, the detail view still says its Create order is executing. Declared ok again with the
+    single form, the failed Create order (read from marketplace-orders/) is retried."""
+    emu = emu707
+    failed = run_play([task(emu, 'fail', ALLOC_2, state='erred', **FAILURE)])
+    assert failed.rc == 0 and failed['fail']['actions'] == ['set_state_erred'], failed
+    nested = resource(emu, ALLOC_2)
+    assert nested['state'] == 'Erred' and nested['creation_order']['state'] == 'executing'  # the trap is in place
+
+    tasks = [task(emu, 'recover', ALLOC_2, state='ok')]
+    emu.clear_requests()
+    check = run_play(tasks, check=True)
+    assert check.rc == 0, check
+    assert check['recover']['actions'] == ['set_state_executing', 'set_state_done'] and writes(emu.requests) == []
+    assert ('/api/marketplace-orders/', [ALLOC_2]) in [(c['path'], c['query'].get('resource_uuid')) for c in emu.requests]
+    applied = run_play(tasks)
+    assert applied.rc == 0 and applied['recover']['actions'] == ['set_state_executing', 'set_state_done'], applied
+    assert resource(emu, ALLOC_2)['state'] == 'OK'
+    emu.clear_requests()
+    again = run_play(tasks)
+    assert again.rc == 0 and again['recover']['changed'] is False and writes(emu.requests) == []
