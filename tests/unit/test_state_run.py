@@ -89,3 +89,44 @@ def test_check_mode_plans_and_sends_nothing():
     StateRun(client, [allocation], single=True, check_mode=True).run()
     assert client.posts == []
     assert allocation.result(check_mode=True)['actions'] == ['approve_by_provider']
+
+
+class ShapeClient(FakeClient):
+    """Answers of 200 with a shape this API never has, per call."""
+
+    def __init__(self, detail=None, orders=None):
+        super(ShapeClient, self).__init__([])
+        self.detail, self.orders = detail, orders
+
+    def get(self, path, params=None):
+        return self.detail if self.detail is not None else super(ShapeClient, self).get(path, params)
+
+    def list(self, path, params=None, fields=None):
+        return self.orders if self.orders is not None else super(ShapeClient, self).list(path, params, fields)
+
+
+@pytest.mark.parametrize('detail, orders, call, needle', [
+    (['not', 'an', 'object'], None, 'GET /api/marketplace-provider-resources/%s/' % UUID,
+     'expected a JSON object with uuid, state, offering_type, got list'),
+    ({'uuid': UUID, 'name': 'alloc'}, None, 'GET /api/marketplace-provider-resources/%s/' % UUID,
+     'a JSON object without state, offering_type'),
+    (None, ['order-1'], 'GET /api/marketplace-orders/', 'expected a JSON object with uuid, type, state, got str'),
+    (None, [{'uuid': ORDER, 'state': 'pending-provider'}], 'GET /api/marketplace-orders/', 'a JSON object without type'),
+])
+def test_an_answer_of_an_unexpected_shape_fails_naming_the_call(detail, orders, call, needle):
+    client = ShapeClient(detail, orders)
+    allocation = Allocation({'uuid': UUID, 'state': 'ok'})
+    with pytest.raises(PuhuriApiError) as caught:
+        StateRun(client, [allocation], single=True).run()
+    assert str(caught.value).startswith(call + ' failed (HTTP 200): unexpected answer: ')
+    assert needle in str(caught.value)
+    assert client.posts == []
+
+
+def test_a_bulk_listing_of_an_unexpected_shape_fails_naming_the_call():
+    client = FakeClient([])
+    client.list = lambda path, params=None, fields=None: [[UUID]]  # items that are lists, not objects
+    with pytest.raises(PuhuriApiError) as caught:
+        StateRun(client, [Allocation({'uuid': UUID, 'state': 'ok'})], single=False).run()
+    assert 'GET /api/marketplace-provider-resources/ failed (HTTP 200): unexpected answer: expected a JSON object' \
+        in str(caught.value)
