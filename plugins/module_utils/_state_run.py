@@ -22,12 +22,13 @@ from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
 
 RESOURCES = 'marketplace-provider-resources/'
 ORDERS = 'marketplace-orders/'
-RESOURCE_FIELDS = ['uuid', 'name', 'state', 'backend_id', 'report', 'offering_type', 'offering_uuid', 'provider_uuid']
-ORDER_FIELDS = ['uuid', 'type', 'state', 'marketplace_resource_uuid']
+RESOURCE_FIELDS = ['uuid', 'name', 'state', 'backend_id', 'report', 'offering_type', 'offering_uuid', 'provider_uuid',
+                   'limits']
+ORDER_FIELDS = ['uuid', 'type', 'state', 'marketplace_resource_uuid', 'limits', 'attributes', 'created']
 # The keys planning reads: an answer without them is not what this API answers.
 RESOURCE_KEYS = ('uuid', 'state', 'offering_type')
 ORDER_KEYS = ('uuid', 'type', 'state')
-ALLOCATION_KEYS = ['state', 'backend_id', 'report', 'error_message', 'error_traceback']
+ALLOCATION_KEYS = ['state', 'backend_id', 'report', 'error_message', 'error_traceback', 'limits']
 # A write that did not go through (its outcome unknown and then found not applied, or 409) is planned again after a
 # fresh read, up to MAX_RETRIES times in a row; any progress starts the count again. MAX_ROUNDS bounds the rounds of
 # read, plan and write in all, should someone else keep changing the allocation: a plan has at most 6 actions.
@@ -48,13 +49,17 @@ PERMISSION_HINTS = {
                      'owner and the service-provider and offering managers'),
     'set_as_ok': 'set_as_ok needs RESOURCE.SET_STATE: the owner, a service-provider or an offering manager',
     'set_state_ok': 'set_state_ok needs RESOURCE.SET_STATE: the owner, a service-provider or an offering manager',
+    'set_slurm_state_ok': 'marketplace-slurm-remote set_state needs the owner, a service-provider or an offering manager',
 }
+SLURM_REMOTE = 'marketplace-slurm-remote/'
 NO_RESOURCE_OK = ('Erred -> OK needs the resource action set_as_ok (Waldur after 7.0.7) or set_state_ok (Waldur 8.0.3 '
                   'and later) and this server has neither (HTTP 404 for both, as on Waldur 7.0.7); only a failed '
                   'Create order of a Marketplace.Slurm allocation can be retried there')
 STAFF_ONLY_ERRED = ('approving first would give the users access and then fail: this server (Waldur 7.0.7: its order '
                     'list has no pending-start-date) lets only staff mark an allocation Erred (set_as_erred), and this '
                     'token is not staff; declare it terminated (the order is rejected) or run with a staff token')
+FAILED_UPDATE = ('check mode: failing its Update order (set_state_erred) leaves the allocation Erred with its old limits '
+                 '(RL707 #27-31)')
 CHECK_MODE_NOTES = {
     'set_as_ok': ('check mode: set_as_ok is listed for Erred -> OK; a real run uses set_as_ok or set_state_ok, '
                   'whichever this server offers, and fails on Waldur 7.0.7, which has neither'),
@@ -143,6 +148,20 @@ class StateRun(object):
         else:
             self.read_resources(allocations)
             self.read_orders(allocations)
+        self.read_agent_states([a for a in allocations if not a.failed and a.current is not None])
+
+    def read_agent_states(self, allocations):
+        """details/ of each Slurm allocation whose Update order waits for approval: approving errs the order unless
+        the agent side is OK (the schedule_updating trap), so planning must know (one GET each, only those)."""
+        for allocation in allocations:
+            order = allocation.current['order']
+            if (order is None or order['type'] != 'Update' or order['state'] != 'pending-provider'
+                    or allocation.current['offering_type'] != SLURM):
+                continue
+            path = RESOURCES + allocation.uuid + '/details/'
+            details = self.client.get(path)
+            check_objects([details], 'GET', self.client.url_path(path), ('state',))
+            allocation.current['agent_state'] = details['state']
 
     def read_detail(self, allocation):
         """The allocation's detail, and its orders from marketplace-orders/: never the nested copies of the detail
@@ -331,6 +350,9 @@ class StateRun(object):
                                      'expected {"order_uuid": ...} in the answer', uncertain=True)
             allocation.new_order = normalize_uuid(answer['order_uuid'])
             return action
+        if action == 'set_slurm_state_ok':
+            self.client.post(SLURM_REMOTE + allocation.uuid + '/set_state/', step.body)
+            return action
         if action in ('set_backend_id', 'submit_report'):
             # Sending either twice has the effect of sending it once, so the client may re-send it after a fault.
             self.client.post(path + action + '/', step.body, retry_safe=True)
@@ -429,6 +451,9 @@ def run_module(module):
         planned = set(step.action for a in run.pending() for step in a.plan.steps)
         for action in sorted(planned & set(CHECK_MODE_NOTES)):
             module.warn(CHECK_MODE_NOTES[action])
+        if any(step.action == 'set_state_erred' and step.order['type'] == 'Update'
+               for a in run.pending() for step in a.plan.steps):
+            module.warn(FAILED_UPDATE)
 
     results = [a.result(module.check_mode) for a in allocations]
     changed = any(r['changed'] for r in results)
@@ -436,6 +461,8 @@ def run_module(module):
     if single:
         allocation, result = allocations[0], results[0]
         output = dict(changed=changed, actions=result['actions'], resource=public_resource(allocation.resource))
+        if result['before'] is not None:
+            output.update(before=result['before'], after=result['after'])
         if module._diff and diffs:
             output['diff'] = diffs[0]
         if allocation.failed:

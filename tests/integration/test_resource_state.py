@@ -167,10 +167,11 @@ def test_check_mode_diff_shows_the_domain_change_and_no_body(emu707, run_play):
     result = run_play([task(emu707, 'accept', ALLOC_4, state='ok', backend_id='acct-4', report=REPORT)], check=True, diff=True)
     assert result.rc == 0, result
     diff = result['accept']['diff']
-    assert diff['before'] == {'state': 'Creating', 'order_type': 'Create', 'order_state': 'pending-provider', 'backend_id': '',
-                              'report_headers': None, 'report_bodies': '(hidden)'}
-    assert diff['after'] == {'state': 'OK', 'order_type': None, 'order_state': None, 'backend_id': 'acct-4',
-                             'report_headers': ['Access', 'Password'], 'report_bodies': '(hidden, replaced)'}
+    limits = {'limits': {'cpu_k_hours': 10, 'gpu_k_hours': 2}, 'requested_limits': None, 'previous_limits': None}
+    assert diff['before'] == dict(limits, state='Creating', order_type='Create', order_state='pending-provider',
+                                  backend_id='', report_headers=None, report_bodies='(hidden)')
+    assert diff['after'] == dict(limits, state='OK', order_type=None, order_state=None, backend_id='acct-4',
+                                 report_headers=['Access', 'Password'], report_bodies='(hidden, replaced)')
     assert 'report_headers' in result.stdout and 'Password' in result.stdout  # --diff prints the headers
     assert SECRET not in result.stdout and 'acct-4@login' not in result.stdout
     assert writes(emu707.requests) == []
@@ -321,7 +322,8 @@ def test_bulk_form_reads_with_listings_and_fails_at_the_end(emu707, run_play):
     by_uuid = check_results(check['bulk'], True)
     assert by_uuid[bulk(13)]['before']['order_state'] == 'pending-provider'
     assert by_uuid[bulk(13)]['after'] == {'state': 'OK', 'order_type': None, 'order_state': None, 'backend_id': 'acct-13',
-                                          'report_headers': ['Access']}
+                                          'report_headers': ['Access'], 'limits': {'cpu_k_hours': 23, 'gpu_k_hours': 3},
+                                          'requested_limits': None, 'previous_limits': None}
     assert [d['before_header'] for d in check['bulk']['diff']] == ['allocation alloc-bulk-%05d' % i for i in (13, 14, 16, 2)]
     assert writes(emu.requests) == [] and SECRET not in check.stdout
     listings = [(call['path'], call['query'].get('state'), call['status']) for call in emu.requests]
