@@ -12,6 +12,8 @@ independent read with the staff token) and apply again (changed: false, no write
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
+
 import pytest
 import requests
 
@@ -186,3 +188,33 @@ def test_terminate_orders_of_the_consumer(emu, run_play):
     assert states == {ALLOC_1: 'Terminated', VM_1: 'Terminated', VM_2: 'OK', bulk(4): 'OK'}
     orders = [staff_get(emu, 'marketplace-orders/%s/' % o)['state'] for o in (slurm_order, basic_order, kept_order, bulk_order)]
     assert orders == ['done', 'done', 'rejected', 'rejected']
+
+
+def test_resource_info_includes_open_orders_with_their_age_and_limits(emu, run_play):
+    update = consumer(emu, ALLOC_1, 'update_limits', {'limits': {'cpu_k_hours': 20, 'gpu_k_hours': 4}})
+    terminate = consumer(emu, VM_1, 'terminate', {})
+    emu.set_order_times(update, created=emu.store.now() - datetime.timedelta(days=7))
+    if emu.v8:
+        emu.store.orders[terminate].state = 'pending-start-date'  # white-box: the 8.x state 7.0.7 does not have
+    connection = dict(api_url=emu.url, api_token=emu.TOKENS['sp-owner'])
+    tasks = [{'name': 'all', 'puhuri.core.puhuri_resource_info': dict(
+                connection, provider_uuid='9fc511a42dda5ab5beae89e750ad1483', include=['orders'], fields=['name'])},
+             {'name': 'one', 'puhuri.core.puhuri_resource_info': dict(connection, uuid=ALLOC_1, include=['orders'])}]
+    emu.clear_requests()
+    result = run_play(tasks, check=True)
+    assert result.rc == 0, result
+    by_uuid = dict((r['uuid'], r) for r in result['all']['resources'])
+    [order] = by_uuid[ALLOC_1]['open_orders']
+    assert (order['uuid'], order['type'], order['state']) == (update, 'Update', 'pending-provider')
+    assert order['limits'] == {'cpu_k_hours': 20, 'gpu_k_hours': 4} and order['old_limits'] == {'cpu_k_hours': 10, 'gpu_k_hours': 2}
+    assert 7 * 86400 - 600 <= order['age_seconds'] <= 7 * 86400 + 600
+    [termination] = by_uuid[VM_1]['open_orders']
+    assert (termination['type'], termination['state']) == ('Terminate', 'pending-start-date' if emu.v8 else 'pending-provider')
+    assert 'limits' not in termination
+    assert by_uuid[VM_2]['open_orders'] == []
+    assert result['one']['resources'][0]['open_orders'] == [order]
+    independent = staff_get(emu, 'marketplace-orders/?resource_uuid=%s&state=pending-provider' % ALLOC_1)
+    assert [o['uuid'] for o in independent] == [update]
+    assert writes(emu.requests) == []
+    queries = [c['query'].get('resource_uuid') for c in emu.requests if c['path'] == '/api/marketplace-orders/']
+    assert [ALLOC_1] in queries
