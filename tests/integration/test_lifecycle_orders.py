@@ -13,18 +13,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import os
 
 import pytest
 import requests
+import yaml
 
 from emulator import Emulator
-from helpers import api_get, writes
+from helpers import REPO_ROOT, api_get, writes
 
 pytestmark = pytest.mark.integration
 
 ALLOC_1 = '2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11'   # Slurm, OK, limits cpu 10 gpu 2, agent side OK
 VM_1 = '3a7b9d2f5c8e4f0a9b4d6c2e8f1a0b12'      # Basic, OK
 VM_2 = '4b8c0e3a6d9f4a1b0c5e7d3f9a2b1c23'      # Basic, OK
+PLAYBOOKS = os.path.join(REPO_ROOT, 'playbooks')
 
 
 def bulk(index):
@@ -218,3 +221,84 @@ def test_resource_info_includes_open_orders_with_their_age_and_limits(emu, run_p
     assert writes(emu.requests) == []
     queries = [c['query'].get('resource_uuid') for c in emu.requests if c['path'] == '/api/marketplace-orders/']
     assert [ALLOC_1] in queries
+
+
+# --- the provision role: one hook per kind of change -----------------------------------------------------------------
+
+def write_hook(tmp_path, kind, line):
+    """A hook that records `line` (a template over puhuri_allocation) in <kind>.log, also in check mode."""
+    path = tmp_path / ('%s.yml' % kind)
+    log = tmp_path / ('%s.log' % kind)
+    path.write_text(yaml.safe_dump([{'name': 'record', 'check_mode': False, 'ansible.builtin.lineinfile': {
+        'path': str(log), 'line': line, 'create': True, 'mode': '0600'}}]))
+    return str(path), log
+
+
+def hook_lines(log):
+    lines = log.read_text().splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return sorted(lines)
+
+
+def test_provision_role_runs_update_and_teardown_hooks_and_follows_the_policies(emu, run_play, tmp_path):
+    update_hook, update_log = write_hook(tmp_path, 'update', '{{ puhuri_allocation.name }} {{ puhuri_allocation.old_limits.cpu_k_hours }}'
+                                         ' -> {{ puhuri_allocation.new_limits.cpu_k_hours }}')
+    teardown_hook, teardown_log = write_hook(tmp_path, 'teardown', '{{ puhuri_allocation.name }} {{ puhuri_allocation.backend_id }}')
+    declared_update = consumer(emu, ALLOC_1, 'update_limits', {'limits': {'cpu_k_hours': 20}})
+    policy_update = consumer(emu, bulk(1), 'update_limits', {'limits': {'cpu_k_hours': 60}})
+    left_update = consumer(emu, bulk(2), 'update_limits', {'limits': {'cpu_k_hours': 70}})
+    response = requests.post(emu.url + 'marketplace-provider-resources/%s/set_backend_id/' % VM_1, timeout=10,
+                             json={'backend_id': 'vm-one'}, headers={'Authorization': 'Token %s' % emu.TOKENS['sp-owner']})
+    assert response.status_code == 200
+    declared_terminate = consumer(emu, VM_1, 'terminate', {})
+    policy_terminate = consumer(emu, bulk(4), 'terminate', {})
+    extravars = {
+        'puhuri_api_url': emu.url, 'puhuri_api_token': emu.TOKENS['sp-owner'],
+        'puhuri_allocations': [{'uuid': ALLOC_1, 'limits': {'cpu_k_hours': 20}}, {'uuid': VM_1, 'state': 'terminated'},
+                               {'uuid': bulk(2), 'backend_id': 'acct-bulk-00002'}],
+        'puhuri_update_hook': update_hook, 'puhuri_teardown_hook': teardown_hook,
+        # bulk(1)'s Update and bulk(4)'s Terminate are undeclared: approved and rejected by policy; bulk(2) is
+        # declared without limits, so its Update follows the policy too.
+        'puhuri_update_policy': 'approve', 'puhuri_terminate_policy': 'reject',
+    }
+    playbook = os.path.join(PLAYBOOKS, 'provision.yml')
+    expected_updates = ['alloc-1 10 -> 20', 'alloc-bulk-00001 11 -> 60', 'alloc-bulk-00002 12 -> 70']
+    expected_actions = {ALLOC_1: ['approve_by_provider', 'set_state_done'], bulk(1): ['approve_by_provider', 'set_state_done'],
+                        bulk(2): ['approve_by_provider', 'set_state_done'], VM_1: ['approve_by_provider'],
+                        bulk(4): ['reject_by_provider']}
+
+    check = run_play(None, check=True, diff=True, extravars=extravars, playbook=playbook)
+    assert check.rc == 0, check
+    assert writes(emu.requests) == []
+    assert hook_lines(update_log) == expected_updates and hook_lines(teardown_log) == ['vm-1 vm-one']
+    assert actions_of(check['Bring the allocations to their declared state']) == expected_actions
+
+    emu.clear_requests()
+    applied = run_play(None, extravars=extravars, playbook=playbook)
+    assert applied.rc == 0, applied
+    assert hook_lines(update_log) == expected_updates and hook_lines(teardown_log) == ['vm-1 vm-one']
+    assert actions_of(applied['Bring the allocations to their declared state']) == expected_actions
+    orders = [staff_get(emu, 'marketplace-orders/%s/' % o)['state']
+              for o in (declared_update, policy_update, left_update, declared_terminate, policy_terminate)]
+    assert orders == ['done', 'done', 'done', 'done', 'rejected']
+    limits = [staff_get(emu, 'marketplace-provider-resources/%s/' % u)['limits']['cpu_k_hours'] for u in (ALLOC_1, bulk(1), bulk(2))]
+    assert limits == [20, 60, 70]
+    assert staff_get(emu, 'marketplace-provider-resources/%s/' % VM_1)['state'] == 'Terminated'
+    assert staff_get(emu, 'marketplace-provider-resources/%s/' % bulk(4))['state'] == 'OK'
+
+    emu.clear_requests()
+    again = run_play(None, extravars=extravars, playbook=playbook)
+    assert again.rc == 0, again
+    assert writes(emu.requests) == [] and hook_lines(update_log) == [] and hook_lines(teardown_log) == []
+
+
+def test_provision_role_leaves_pending_orders_by_default(emu, run_play):
+    update = consumer(emu, ALLOC_1, 'update_limits', {'limits': {'cpu_k_hours': 20}})
+    terminate = consumer(emu, VM_1, 'terminate', {})
+    extravars = {'puhuri_api_url': emu.url, 'puhuri_api_token': emu.TOKENS['sp-owner'], 'puhuri_allocations': []}
+    result = run_play(None, extravars=extravars, playbook=os.path.join(PLAYBOOKS, 'provision.yml'))
+    assert result.rc == 0, result
+    assert writes(emu.requests) == []
+    summary = result['Show what was done']['msg']
+    assert any('2 pending Update/Terminate order(s) left in the portal' in line for line in summary), summary
+    assert [staff_get(emu, 'marketplace-orders/%s/' % o)['state'] for o in (update, terminate)] == ['pending-provider'] * 2
