@@ -55,8 +55,8 @@ options:
     default: {}
   active:
     description:
-      - Allocations with their C(open_orders), as puhuri.core.puhuri_resource_info returns them with
-        C(include: [orders]). Only C(pending-provider) Update and Terminate orders are considered.
+      - "Allocations with their C(open_orders), as puhuri.core.puhuri_resource_info returns them with
+        C(include: [orders]). Only C(pending-provider) Update and Terminate orders are considered."
     type: list
     elements: dict
     default: []

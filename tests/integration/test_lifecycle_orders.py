@@ -200,8 +200,8 @@ def test_resource_info_includes_open_orders_with_their_age_and_limits(emu, run_p
     if emu.v8:
         emu.store.orders[terminate].state = 'pending-start-date'  # white-box: the 8.x state 7.0.7 does not have
     connection = dict(api_url=emu.url, api_token=emu.TOKENS['sp-owner'])
-    tasks = [{'name': 'all', 'puhuri.core.puhuri_resource_info': dict(
-                connection, provider_uuid='9fc511a42dda5ab5beae89e750ad1483', include=['orders'], fields=['name'])},
+    listing = dict(connection, provider_uuid='9fc511a42dda5ab5beae89e750ad1483', include=['orders'], fields=['name'])
+    tasks = [{'name': 'all', 'puhuri.core.puhuri_resource_info': listing},
              {'name': 'one', 'puhuri.core.puhuri_resource_info': dict(connection, uuid=ALLOC_1, include=['orders'])}]
     emu.clear_requests()
     result = run_play(tasks, check=True)
