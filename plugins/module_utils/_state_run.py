@@ -268,8 +268,7 @@ class StateRun(object):
         Bulk form: an allocation whose writes all went through is where its plan leads (each write's answer said
         so); only those that failed or need planning again are read again, with the same listings."""
         if self.single:
-            for allocation in executed:
-                self.read_detail(allocation)
+            self.read(executed)
             return
         again = []
         for allocation in executed:

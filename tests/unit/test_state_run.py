@@ -130,3 +130,48 @@ def test_a_bulk_listing_of_an_unexpected_shape_fails_naming_the_call():
         StateRun(client, [Allocation({'uuid': UUID, 'state': 'ok'})], single=False).run()
     assert 'GET /api/marketplace-provider-resources/ failed (HTTP 200): unexpected answer: expected a JSON object' \
         in str(caught.value)
+
+
+class SlurmUpdateClient(object):
+    """An OK Slurm allocation with a pending Update order and its agent side "Update Scheduled"; the first
+    set_state call is lost before it arrives (not applied)."""
+
+    def __init__(self):
+        self.agent, self.order_state, self.lost, self.posts = 'Update Scheduled', 'pending-provider', 1, []
+        self.limits = {'cpu_k_hours': 10}
+
+    def url_path(self, path):
+        return '/api/' + path
+
+    def get(self, path, params=None):
+        if path.endswith('/details/'):
+            return {'uuid': 'c' * 32, 'state': self.agent}
+        return {'uuid': UUID, 'name': 'alloc', 'state': 'OK' if self.order_state != 'executing' else 'Updating',
+                'backend_id': 'acct', 'report': None, 'offering_type': 'Marketplace.Slurm', 'limits': self.limits}
+
+    def list(self, path, params=None, fields=None):
+        return [{'uuid': ORDER, 'type': 'Update', 'state': self.order_state, 'marketplace_resource_uuid': UUID,
+                 'limits': {'cpu_k_hours': 20}, 'attributes': {'old_limits': {'cpu_k_hours': 10}}}]
+
+    def post(self, path, body=None, expected=(200, 201), retry_safe=False):
+        self.posts.append(path.rstrip('/').rsplit('/', 1)[1])
+        if path.endswith('/set_state/'):
+            if self.lost:
+                self.lost -= 1
+                raise PuhuriApiError('POST', self.url_path(path), None, 'Connection reset', uncertain=True)
+            self.agent = 'OK'
+        elif path.endswith('/approve_by_provider/'):
+            assert self.agent == 'OK', 'approved while the agent side is not OK: the order would err'
+            self.order_state = 'executing'
+        elif path.endswith('/set_state_done/'):
+            self.order_state, self.limits = 'done', {'cpu_k_hours': 20}
+        return None
+
+
+def test_the_agent_state_is_read_again_after_a_lost_set_state():
+    client = SlurmUpdateClient()
+    allocation = Allocation({'uuid': UUID, 'state': 'ok', 'limits': {'cpu_k_hours': 20}})
+    StateRun(client, [allocation], single=True).run()
+    assert not allocation.failed, allocation.msg
+    assert client.posts == ['set_state', 'set_state', 'approve_by_provider', 'set_state_done']
+    assert allocation.actions == ['set_slurm_state_ok', 'approve_by_provider', 'set_state_done']
