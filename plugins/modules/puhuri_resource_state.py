@@ -179,9 +179,11 @@ notes:
   - The token must be the provider organisation's owner's to approve, reject, finish or fail orders (Waldur's
     default roles); a service-provider or offering manager gets a clear error naming the action. The backend ID and
     the report may also be set by service-provider managers.
-  - "Requests: single form one read of the allocation (its detail holds its open order), the writes needed, and one
-    read afterwards; bulk form one paginated listing of the allocations and one of the open orders (plus one of the
-    failed Create orders, only when a failed Slurm allocation is declared C(ok)) and the writes needed. The bulk
+  - "Requests: single form one read of the allocation and one listing of its orders, the writes needed, and the same
+    reads afterwards; bulk form one paginated listing of the allocations and one of the open orders (on Waldur 7.0.7
+    two: its filter refuses C(pending-start-date) with HTTP 400, then the list is read without it; plus one of the
+    failed Create orders, only when a failed Slurm allocation is declared C(ok)) and the writes needed. Both forms
+    read C(details/) of each Slurm allocation whose Update order waits for approval. The bulk
     form reads again only when a write did not go through; otherwise RV(results[].after) is where the actions the
     server accepted lead."
   - "Order state is read from C(marketplace-orders/?resource_uuid=), never from the nested C(creation_order) /
