@@ -15,15 +15,21 @@ description:
   - Checks the declared allocations (every problem is reported at once, before anything is sent), decides which
     C(Creating) allocations are being approved (declared C(ok), or not declared and O(policy=approve)), and builds
     the O(ignore:allocations) list for the bulk form of puhuri.core.puhuri_resource_state.
+  - "With O(active) (allocations with their C(open_orders), from puhuri.core.puhuri_resource_info with
+    C(include: [orders])) it also decides the consumer's C(pending-provider) Update and Terminate orders: an Update
+    order is approved when the declared C(limits) are the requested ones (RV(_value.updates)); a Terminate order when
+    the allocation is declared C(terminated) (RV(_value.teardowns)). Orders of allocations that declare no C(limits)
+    (Update) or no C(state) (Terminate) follow O(update_policy) and O(terminate_policy)."
+
 author:
   - puhuri.core developers (@puhuri)
-positional: _input, listed, policy, hook_results
+positional: _input, listed, policy, hook_results, active, update_policy, terminate_policy
 options:
   _input:
     description:
       - The declared allocations, each a dict with C(uuid) (required) and optionally C(state) (C(ok), C(erred) or
         C(terminated), any case), C(backend_id), C(report) (list of C(header)/C(body) dicts), C(error_message) and
-        C(error_traceback). No other keys are allowed; each UUID at most once.
+        C(error_traceback), C(limits). No other keys are allowed; each UUID at most once.
     type: list
     elements: dict
     required: true
@@ -47,6 +53,27 @@ options:
         declaration leaves out; a declared value wins. Null values are ignored.
     type: dict
     default: {}
+  active:
+    description:
+      - "Allocations with their C(open_orders), as puhuri.core.puhuri_resource_info returns them with
+        C(include: [orders]). Only C(pending-provider) Update and Terminate orders are considered."
+    type: list
+    elements: dict
+    default: []
+  update_policy:
+    description:
+      - What to do with a pending Update order of an allocation that declares no C(limits). C(leave) it, C(approve)
+        it (its requested limits become the declared ones) or C(reject) it (the current limits are declared).
+    type: str
+    choices: [leave, approve, reject]
+    default: leave
+  terminate_policy:
+    description:
+      - What to do with a pending Terminate order of an allocation that declares no C(state). C(leave) it,
+        C(approve) it (state C(terminated)) or C(reject) it (state C(ok)).
+    type: str
+    choices: [leave, approve, reject]
+    default: leave
 '''
 
 EXAMPLES = r'''
@@ -75,12 +102,28 @@ _value:
       description: The listed C(Creating) allocations that are not declared, as C(uuid) and C(name).
       type: list
       elements: dict
+    updates:
+      description:
+        - The allocations whose Update order is being approved, each with C(declared), C(order), C(old_limits) (the
+          order's C(attributes.old_limits)) and C(new_limits) (the requested limits).
+      type: list
+      elements: dict
+    teardowns:
+      description: The allocations whose Terminate order is being approved, each with C(declared) and C(order).
+      type: list
+      elements: dict
+    left:
+      description: The pending Update and Terminate orders left to the portal, as C(uuid), C(name) and C(order_type).
+      type: list
+      elements: dict
 '''
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
-from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import declaration_problems, declared_state, repeated
+from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
+    declaration_problems, declared_state, repeated, whole_number,
+)
 
 POLICIES = ['leave', 'approve', 'reject']
 POLICY_STATE = {'approve': 'ok', 'reject': 'terminated'}
@@ -102,10 +145,12 @@ def with_hook_results(entry, hook_results):
     return entry
 
 
-def plan_problems(declared, policy='leave'):
+def plan_problems(declared, policy='leave', update_policy='leave', terminate_policy='leave'):
     """Every problem of the role's input at once, each naming the variable and field; never a report body."""
-    if policy not in POLICIES:
-        return ['puhuri_undeclared_policy must be one of %s, got %r' % (', '.join(POLICIES), policy)]
+    for name, value in (('puhuri_undeclared_policy', policy), ('puhuri_update_policy', update_policy),
+                        ('puhuri_terminate_policy', terminate_policy)):
+        if value not in POLICIES:
+            return ['%s must be one of %s, got %r' % (name, ', '.join(POLICIES), value)]
     if not isinstance(declared, list):
         return ['puhuri_allocations must be a list of dicts, got %s' % type(declared).__name__]
     problems = []
@@ -117,8 +162,9 @@ def plan_problems(declared, policy='leave'):
     return problems
 
 
-def provision_plan(declared, listed, policy='leave', hook_results=None):
-    problems = plan_problems(declared, policy)
+def provision_plan(declared, listed, policy='leave', hook_results=None, active=None, update_policy='leave',
+                   terminate_policy='leave'):
+    problems = plan_problems(declared, policy, update_policy, terminate_policy)
     if problems:
         raise AnsibleFilterError('; '.join(problems))
     entries = [normalized(item) for item in declared]
@@ -140,8 +186,52 @@ def provision_plan(declared, listed, policy='leave', hook_results=None):
             approving = entry.get('state') == 'ok'
         if approving:
             approve.append(dict(resource, declared=entry or {}))
+    update, teardown, left = pending_orders(active or [], by_uuid, extra, update_policy, terminate_policy)
     allocations = [with_hook_results(entry, hook_results) for entry in entries + extra]
-    return dict(allocations=allocations, approve=approve, undeclared=undeclared)
+    return dict(allocations=allocations, approve=approve, undeclared=undeclared, updates=update, teardowns=teardown,
+                left=left)
+
+
+def limits_as_ints(limits):
+    return dict((key, whole_number(value)) for key, value in (limits or {}).items())
+
+
+def pending_orders(active, by_uuid, extra, update_policy, terminate_policy):
+    """(update, teardown, left) of the pending-provider Update and Terminate orders of `active`; the declarations
+    the policies make are added to by_uuid's entries or appended to extra."""
+    update, teardown, left = [], [], []
+    for resource in active:
+        uuid = normalize_uuid(resource['uuid'])
+        for order in resource.get('open_orders') or []:
+            if order.get('state') != 'pending-provider' or order.get('type') not in ('Update', 'Terminate'):
+                continue
+            entry = by_uuid.get(uuid)
+            if entry is None:
+                entry = dict(uuid=uuid)
+            current = limits_as_ints(resource.get('limits'))
+            if order['type'] == 'Update':
+                requested = dict(current, **limits_as_ints(order.get('limits')))
+                if 'limits' not in entry:
+                    if update_policy == 'leave':
+                        left.append(dict(uuid=uuid, name=resource.get('name'), order_type='Update'))
+                        continue
+                    entry['limits'] = order.get('limits') if update_policy == 'approve' else resource.get('limits')
+                if dict(current, **limits_as_ints(entry['limits'])) == requested:
+                    entry.setdefault('state', 'ok')  # the update hook runs first: approve and finish in one run
+                    update.append(dict(resource, declared=entry, order=order, old_limits=order.get('old_limits'),
+                                       new_limits=order.get('limits')))
+            else:
+                if 'state' not in entry:
+                    if terminate_policy == 'leave':
+                        left.append(dict(uuid=uuid, name=resource.get('name'), order_type='Terminate'))
+                        continue
+                    entry['state'] = POLICY_STATE[terminate_policy] if terminate_policy == 'approve' else 'ok'
+                if entry['state'] == 'terminated':
+                    teardown.append(dict(resource, declared=entry, order=order))
+            if uuid not in by_uuid:
+                by_uuid[uuid] = entry
+                extra.append(entry)
+    return update, teardown, left
 
 
 class FilterModule(object):

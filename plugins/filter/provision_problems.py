@@ -17,7 +17,7 @@ description:
     shown in a task that is not C(no_log) (on ansible-core 2.16 a C(no_log) task hides its error message).
 author:
   - puhuri.core developers (@puhuri)
-positional: _input, policy
+positional: _input, policy, update_policy, terminate_policy
 options:
   _input:
     description: The declared allocations, as for puhuri.core.provision_plan.
@@ -25,6 +25,14 @@ options:
     required: true
   policy:
     description: The policy for undeclared C(Creating) allocations, as for puhuri.core.provision_plan.
+    type: str
+    default: leave
+  update_policy:
+    description: The policy for pending Update orders, as for puhuri.core.provision_plan.
+    type: str
+    default: leave
+  terminate_policy:
+    description: The policy for pending Terminate orders, as for puhuri.core.provision_plan.
     type: str
     default: leave
 '''

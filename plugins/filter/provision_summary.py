@@ -57,6 +57,10 @@ def provision_summary(result, plan, policy='leave', check_mode=False):
     undeclared = plan.get('undeclared') or []
     names = ', '.join(str(a.get('name')) for a in undeclared)
     lines.append('%d Creating allocation(s) not declared (policy %s)%s' % (len(undeclared), policy, ': ' + names if names else ''))
+    left = plan.get('left') or []
+    if left:
+        lines.append('%d pending Update/Terminate order(s) left in the portal (policy leave): %s'
+                     % (len(left), ', '.join('%s (%s)' % (a.get('name'), a.get('order_type')) for a in left)))
     return lines
 
 

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.puhuri.core.plugins.module_utils._allocations import (
-    list_allocations, read_allocation, server_states, with_teams,
+    list_allocations, read_allocation, server_states, with_open_orders, with_teams,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._common import PuhuriApiError, client_from_module, fail_api
 from ansible_collections.puhuri.core.plugins.module_utils._connection import uuid_problem
@@ -47,6 +47,8 @@ def run_module(module):
     fields = params['fields'] or []
     if fields and with_team:
         fields = fields + [name for name in TEAM_RESOURCE_FIELDS if name not in fields]
+    if fields and 'orders' in params['include'] and 'uuid' not in fields:
+        fields = fields + ['uuid']
     try:
         if params['uuid']:
             try:
@@ -64,6 +66,12 @@ def run_module(module):
         if not params['include_report_bodies']:
             resources = without_report_bodies(resources)
         result = dict(changed=False, resources=resources, count=len(resources))
+        if 'orders' in params['include']:
+            if params['uuid']:
+                order_filters = {'resource_uuid': params['uuid']}
+            else:
+                order_filters = dict((name, params[name]) for name in ('provider_uuid', 'offering_uuid') if params[name])
+            with_open_orders(client, resources, order_filters)
         if with_team:
             result['members'] = with_teams(client, resources, team_states)
     except PuhuriApiError as error:

@@ -20,9 +20,10 @@ from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid
 BASIC = 'Marketplace.Basic'
 SLURM = 'Marketplace.Slurm'
 TARGET_STATES = {'ok': 'OK', 'erred': 'Erred', 'terminated': 'Terminated'}
-DECLARATION_KEYS = ('uuid', 'state', 'backend_id', 'report', 'error_message', 'error_traceback')
+DECLARATION_KEYS = ('uuid', 'state', 'backend_id', 'report', 'error_message', 'error_traceback', 'limits')
 # Open orders, in the names the order-list filter takes on every version (8.x adds pending-start-date).
 OPEN_ORDER_STATES = ('pending-consumer', 'pending-provider', 'pending-project', 'executing')
+PENDING_START_DATE = 'pending-start-date'  # 8.x only: the 7.0.7 order-list filter refuses it (HTTP 400)
 ORDER_ACTIONS = ('approve_by_provider', 'reject_by_provider', 'set_state_done', 'set_state_erred', 'set_state_executing')
 # Actions the server may lack: set_as_ok came after 7.0.7, set_state_ok with 8.0.3. Tried in this order.
 RESOURCE_OK_ACTIONS = ('set_as_ok', 'set_state_ok')
@@ -30,6 +31,8 @@ MAX_BACKEND_ID = 255
 # Longer report text is refused as a likely mistake (a whole file pasted into a body).
 MAX_REPORT_TEXT = 65536
 CANCELLED = 'Cancelled by the service provider'
+# The state of a Slurm allocation's agent side (GET .../details/) from which approving an Update works (RL707 #5-16).
+AGENT_OK = 'OK'
 TERMINATION_CANCELLED = 'Termination cancelled by the service provider'
 
 
@@ -59,10 +62,15 @@ class Plan(object):
 # ---------------------------------------------------------------------------------------------- reading the server
 
 def order_summary(order):
-    """The order keys planning needs, or None."""
+    """The order keys planning needs, or None. An Update order carries its requested limits (`limits`) and the
+    allocation's limits when it was asked for (`attributes.old_limits`, RL707 #2)."""
     if not order:
         return None
-    return {'uuid': normalize_uuid(order['uuid']), 'type': order.get('type'), 'state': order.get('state')}
+    summary = {'uuid': normalize_uuid(order['uuid']), 'type': order.get('type'), 'state': order.get('state')}
+    if summary['type'] == 'Update':
+        attributes = order.get('attributes') if isinstance(order.get('attributes'), dict) else {}
+        summary.update(limits=order.get('limits') or {}, old_limits=attributes.get('old_limits'))
+    return summary
 
 
 def report_pairs(report):
@@ -72,9 +80,10 @@ def report_pairs(report):
     return [(section.get('header'), section.get('body')) for section in report]
 
 
-def situation(resource, open_order=None, erred_order=None):
-    """What planning needs of an allocation: its resource fields, its open order and its erred Create order."""
-    if open_order is not None and open_order.get('state') not in OPEN_ORDER_STATES + ('pending-start-date',):
+def situation(resource, open_order=None, erred_order=None, agent_state=None):
+    """What planning needs of an allocation: its resource fields, its open order, its erred Create order and, for a
+    Slurm allocation whose Update order waits, the state of its agent side (details/; None when not read)."""
+    if open_order is not None and open_order.get('state') not in OPEN_ORDER_STATES + (PENDING_START_DATE,):
         open_order = None
     if erred_order is not None and (erred_order.get('state') != 'erred' or erred_order.get('type') != 'Create'):
         erred_order = None
@@ -85,6 +94,8 @@ def situation(resource, open_order=None, erred_order=None):
         'erred_order': order_summary(erred_order),
         'backend_id': resource.get('backend_id') or '',
         'report': report_pairs(resource.get('report')),
+        'limits': resource.get('limits') or {},
+        'agent_state': agent_state,
     }
 
 
@@ -106,6 +117,9 @@ def domain_view(current):
         'order_state': order['state'] if order else None,
         'backend_id': current['backend_id'],
         'report_headers': [header for header, _body in report] if report is not None else None,
+        'limits': current['limits'],
+        'requested_limits': order['limits'] if order and order['type'] == 'Update' else None,
+        'previous_limits': order['old_limits'] if order and order['type'] == 'Update' else None,
     }
 
 
@@ -147,11 +161,35 @@ def declaration_problems(item, where=''):
                 elif len(text) > MAX_REPORT_TEXT:
                     problems.append('%sreport[%d].%s must have at most %d characters, got %d'
                                     % (prefix, index, key, MAX_REPORT_TEXT, len(text)))
+    problems.extend(limits_problems(item.get('limits'), prefix))
     if (item.get('error_message') is not None or item.get('error_traceback') is not None) \
             and declared_state(state) not in ('erred', 'terminated'):
         problems.append('%serror_message and error_traceback go with state erred (or terminated, when a running order '
                         'has to be failed first), got state %s' % (prefix, state))
     return problems
+
+
+def limits_problems(limits, prefix=''):
+    """Declared limits: a dict of component type to a whole number of at least 0 (Waldur stores integers)."""
+    if limits is None:
+        return []
+    if not isinstance(limits, dict) or not limits:
+        return ['%slimits must be a non-empty dict of component type to a whole number, e.g. {cpu_k_hours: 200}' % prefix]
+    return ['%slimits.%s must be a whole number of at least 0, got %r' % (prefix, key, value)
+            for key, value in sorted(limits.items()) if whole_number(value) is None]
+
+
+def whole_number(value):
+    """200, 200.0 and '200' -> 200; anything else (True, -1, 2.5, 'x') -> None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value) if isinstance(value, (int, float)) or str(value).strip() else None
+    except ValueError:
+        return None
+    if number is None or number < 0 or number != int(number):
+        return None
+    return int(number)
 
 
 def repeated(keys):
@@ -179,6 +217,7 @@ def declared_values(item):
         'report': [(s['header'].strip(), s['body'].strip()) for s in report] if report is not None else None,
         'error_message': item.get('error_message'),
         'error_traceback': item.get('error_traceback'),
+        'limits': dict((key, whole_number(value)) for key, value in item['limits'].items()) if item.get('limits') else None,
     }
 
 
@@ -187,11 +226,14 @@ def declared_values(item):
 def plan(current, declared):
     """The Plan that brings `current` (see situation()) to `declared` (see declared_values())."""
     target = declared['state']
-    state_steps, predicted, problem = [], dict(current), None
-    if target is not None:
-        state_steps, predicted, problem = _state_steps(current, target, declared)
+    limit_steps, predicted, problem = _limit_steps(current, declared)
+    state_steps = []
+    if problem is None and target is not None:
+        state_steps, predicted, problem = _state_steps(predicted, target, declared)
     if problem:
         return Plan([], current, problem)
+    state_steps = limit_steps + state_steps
+    predicted = dict(predicted)
     attribute_steps = []
     if declared['backend_id'] is not None and declared['backend_id'] != current['backend_id']:
         attribute_steps.append(Step('set_backend_id', body={'backend_id': declared['backend_id']}))
@@ -205,18 +247,78 @@ def plan(current, declared):
     return Plan(state_steps[:at] + attribute_steps + state_steps[at:], predicted)
 
 
+def limits_after(current, limits):
+    """The allocation's limits once `limits` (all or some components) are applied."""
+    return dict(current['limits'], **limits)
+
+
+def _limit_steps(current, declared):
+    """(steps, predicted, problem) for declared limits: approve the Update order that asks for exactly them, reject
+    one that asks for others; with no order, limits that differ have no provider path on 7.0.7 (problem)."""
+    limits = declared['limits']
+    order = current['order']
+    if limits is None or declared['state'] == 'terminated':
+        return [], current, None
+    wanted = limits_after(current, limits)
+    if order is not None and order['type'] == 'Update':
+        requested = limits_after(current, order['limits'])
+        if order['state'] == 'pending-provider':
+            if requested != wanted:
+                comment = 'Requested limits %s differ from the limits the provider grants: %s' % (
+                    _limits_text(order['limits']), _limits_text(limits))
+                step = Step('reject_by_provider', order, {'provider_rejection_comment': comment})
+            else:
+                step = _approve(current, order)
+            steps, now = [], current
+            while step is not None:  # set_slurm_state_ok, then the approval
+                steps.append(step)
+                now = _effect(step, now)
+                step = _approve(now, order) if step.action == 'set_slurm_state_ok' else None
+            return steps, now, None
+        if requested != wanted:
+            return [], current, ('its Update order asks for limits %s, not the declared %s, and is %s: declare its '
+                                 'limits, or fail it (state: erred; the allocation becomes Erred)'
+                                 % (_limits_text(order['limits']), _limits_text(limits), order['state']))
+        return [], current, None
+    if order is None and current['state'] in ('OK', 'Erred') and wanted != current['limits']:
+        return [], current, ('its limits are %s, the declared %s, and no Update order asks for them: the consumer asks '
+                             'for new limits in the portal (an Update order, which a later run approves); Waldur 7.0.7 '
+                             'has no provider call to set them, and this module does not use the provider set_limits of '
+                             'Waldur 8.x' % (_limits_text(current['limits']), _limits_text(limits)))
+    return [], current, None
+
+
+def _limits_text(limits):
+    return '{%s}' % ', '.join('%s: %s' % item for item in sorted((limits or {}).items()))
+
+
+def _approve(now, order):
+    """approve_by_provider, or first set_slurm_state_ok where approving would err the order at once: an Update of a
+    Slurm allocation whose agent side is not OK (the schedule_updating trap, RL707 #5-16, #23-26)."""
+    if (order['type'] == 'Update' and now['offering_type'] == SLURM and now['agent_state'] is not None
+            and now['agent_state'] != AGENT_OK):
+        return Step('set_slurm_state_ok', body={'state': 'ok'})
+    return Step('approve_by_provider', order)
+
+
 def _state_steps(current, target, declared):
     """(steps, predicted situation, problem): the state actions from current to the target state, simulated."""
-    state, order, erred_order = current['state'], current['order'], current['erred_order']
-    offering_type = current['offering_type']
-    steps = []
-    while state != TARGET_STATES[target]:
-        step, problem = _next_step(state, order, erred_order, offering_type, target, declared)
+    now, steps = current, []
+    while now['state'] != TARGET_STATES[target] or _unwanted_termination(now, target):
+        step, problem = _next_step(now, target, declared)
         if problem:
             return [], current, problem
         steps.append(step)
-        state, order, erred_order = _effect(step, state, order, erred_order, offering_type)
-    return steps, dict(current, state=state, order=order, erred_order=erred_order), None
+        now = _effect(step, now)
+    return steps, now, None
+
+
+def _unwanted_termination(now, target):
+    """A Terminate order the consumer asked for waits while the allocation stays OK (RL707 #42-44): declared ok or
+    erred, it is rejected although the state already matches."""
+    order = now['order']
+    return target != 'terminated' and order is not None and order['type'] == 'Terminate' \
+        and order['state'] == 'pending-provider'
 
 
 def _error_body(declared, default):
@@ -225,8 +327,9 @@ def _error_body(declared, default):
     return {'error_message': message, 'error_traceback': declared['error_traceback'] or ''}
 
 
-def _next_step(state, order, erred_order, offering_type, target, declared):
-    """(step, None) or (None, problem): the next action from a state that is not the target."""
+def _next_step(now, target, declared):
+    """(step, None) or (None, problem): the next action from a situation whose state is not the target."""
+    state, order, erred_order, offering_type = now['state'], now['order'], now['erred_order'], now['offering_type']
     if state == 'Terminated':
         return None, 'Terminated is final, no API action brings a terminated allocation back'
     if order is not None:
@@ -235,7 +338,7 @@ def _next_step(state, order, erred_order, offering_type, target, declared):
             # Approve what leads to the target (a Create/Update order to ok/erred, a Terminate order to terminated),
             # reject the rest: a rejected Create order terminates its allocation, a rejected Terminate order keeps it.
             if (kind == 'Terminate') == (target == 'terminated'):
-                return Step('approve_by_provider', order), None
+                return _approve(now, order), None
             return Step('reject_by_provider', order), None
         if order_state != 'executing':
             return None, ('a provider can act on an order only when it is pending-provider or executing; this one is %s '
@@ -261,28 +364,38 @@ def _next_step(state, order, erred_order, offering_type, target, declared):
     return Step(RESOURCE_OK_ACTIONS[0]), None
 
 
-def _finished(order):
-    return 'Terminated' if order['type'] == 'Terminate' else 'OK'
+def _finished(now, order):
+    """The situation once `order` is done: Terminated, or OK (with the limits an Update order asked for)."""
+    if order['type'] == 'Terminate':
+        return dict(now, state='Terminated', order=None)
+    limits = limits_after(now, order['limits']) if order['type'] == 'Update' else now['limits']
+    return dict(now, state='OK', order=None, limits=limits)
 
 
-def _effect(step, state, order, erred_order, offering_type):
-    """(state, open order, erred order) after `step`, as the server behaves."""
-    action = step.action
+def _effect(step, now):
+    """The situation after `step`, as the server behaves."""
+    action, order = step.action, step.order
+    if action == 'set_slurm_state_ok':
+        return dict(now, agent_state=AGENT_OK)
     if action == 'approve_by_provider':
-        if offering_type == BASIC:
-            return _finished(order), None, erred_order  # Basic orders finish on approval
-        running = {'Terminate': 'Terminating', 'Update': 'Updating'}.get(order['type'], state)
-        return running, dict(order, state='executing'), erred_order
+        if now['offering_type'] == BASIC:
+            return _finished(now, order)  # Basic orders finish on approval
+        running = {'Terminate': 'Terminating', 'Update': 'Updating'}.get(order['type'], now['state'])
+        after = dict(now, state=running, order=dict(order, state='executing'))
+        if order['type'] == 'Update':
+            after['agent_state'] = 'Update Scheduled'  # so the next Update needs set_slurm_state_ok again
+        return after
     if action == 'reject_by_provider':
-        return {'Create': 'Terminated', 'Update': 'OK'}.get(order['type'], state), None, erred_order
+        state = {'Create': 'Terminated', 'Update': 'OK'}.get(order['type'], now['state'])
+        return dict(now, state=state, order=None)
     if action == 'set_state_done':
-        return _finished(order), None, erred_order
+        return _finished(now, order)
     if action == 'set_state_erred':
-        return ('OK' if order['type'] == 'Terminate' else 'Erred'), None, erred_order
+        return dict(now, state='OK' if order['type'] == 'Terminate' else 'Erred', order=None)
     if action == 'set_state_executing':
-        return state, dict(erred_order, state='executing'), None
+        return dict(now, order=dict(now['erred_order'], state='executing'), erred_order=None)
     if action == 'terminate':
-        return state, {'uuid': None, 'type': 'Terminate', 'state': 'pending-provider'}, erred_order
+        return dict(now, order={'uuid': None, 'type': 'Terminate', 'state': 'pending-provider'})
     if action == 'set_as_erred':
-        return 'Erred', order, erred_order
-    return 'OK', order, erred_order  # set_as_ok
+        return dict(now, state='Erred')
+    return dict(now, state='OK')  # set_as_ok

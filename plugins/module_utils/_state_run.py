@@ -16,15 +16,19 @@ from ansible_collections.puhuri.core.plugins.module_utils._common import (
     PuhuriApiError, client_from_module, fail_bulk, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
-    OPEN_ORDER_STATES, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
+    OPEN_ORDER_STATES, PENDING_START_DATE, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
     repeated, situation,
 )
 
 RESOURCES = 'marketplace-provider-resources/'
 ORDERS = 'marketplace-orders/'
-RESOURCE_FIELDS = ['uuid', 'name', 'state', 'backend_id', 'report', 'offering_type', 'offering_uuid', 'provider_uuid']
-ORDER_FIELDS = ['uuid', 'type', 'state', 'marketplace_resource_uuid']
-ALLOCATION_KEYS = ['state', 'backend_id', 'report', 'error_message', 'error_traceback']
+RESOURCE_FIELDS = ['uuid', 'name', 'state', 'backend_id', 'report', 'offering_type', 'offering_uuid', 'provider_uuid',
+                   'limits']
+ORDER_FIELDS = ['uuid', 'type', 'state', 'marketplace_resource_uuid', 'limits', 'attributes', 'created']
+# The keys planning reads: an answer without them is not what this API answers.
+RESOURCE_KEYS = ('uuid', 'state', 'offering_type')
+ORDER_KEYS = ('uuid', 'type', 'state')
+ALLOCATION_KEYS = ['state', 'backend_id', 'report', 'error_message', 'error_traceback', 'limits']
 # A write that did not go through (its outcome unknown and then found not applied, or 409) is planned again after a
 # fresh read, up to MAX_RETRIES times in a row; any progress starts the count again. MAX_ROUNDS bounds the rounds of
 # read, plan and write in all, should someone else keep changing the allocation: a plan has at most 6 actions.
@@ -45,10 +49,17 @@ PERMISSION_HINTS = {
                      'owner and the service-provider and offering managers'),
     'set_as_ok': 'set_as_ok needs RESOURCE.SET_STATE: the owner, a service-provider or an offering manager',
     'set_state_ok': 'set_state_ok needs RESOURCE.SET_STATE: the owner, a service-provider or an offering manager',
+    'set_slurm_state_ok': 'marketplace-slurm-remote set_state needs the owner, a service-provider or an offering manager',
 }
+SLURM_REMOTE = 'marketplace-slurm-remote/'
 NO_RESOURCE_OK = ('Erred -> OK needs the resource action set_as_ok (Waldur after 7.0.7) or set_state_ok (Waldur 8.0.3 '
                   'and later) and this server has neither (HTTP 404 for both, as on Waldur 7.0.7); only a failed '
                   'Create order of a Marketplace.Slurm allocation can be retried there')
+STAFF_ONLY_ERRED = ('approving first would give the users access and then fail: this server (Waldur 7.0.7: its order '
+                    'list has no pending-start-date) lets only staff mark an allocation Erred (set_as_erred), and this '
+                    'token is not staff; declare it terminated (the order is rejected) or run with a staff token')
+FAILED_UPDATE = ('check mode: failing its Update order (set_state_erred) leaves the allocation Erred with its old limits '
+                 '(RL707 #27-31)')
 CHECK_MODE_NOTES = {
     'set_as_ok': ('check mode: set_as_ok is listed for Erred -> OK; a real run uses set_as_ok or set_state_ok, '
                   'whichever this server offers, and fails on Waldur 7.0.7, which has neither'),
@@ -105,6 +116,8 @@ class StateRun(object):
         self.check_mode = check_mode
         self.filters = filters or {}  # provider_uuid / offering_uuid, normalised
         self.absent = set()  # resource actions this server does not offer
+        self.start_date_orders = None  # whether the order list knows pending-start-date (8.x), once asked
+        self.staff = None  # whether the token is staff, once asked
 
     def pending(self):
         return [a for a in self.allocations if not a.failed]
@@ -135,9 +148,24 @@ class StateRun(object):
         else:
             self.read_resources(allocations)
             self.read_orders(allocations)
+        self.read_agent_states([a for a in allocations if not a.failed and a.current is not None])
+
+    def read_agent_states(self, allocations):
+        """details/ of each Slurm allocation whose Update order waits for approval: approving errs the order unless
+        the agent side is OK (the schedule_updating trap), so planning must know (one GET each, only those)."""
+        for allocation in allocations:
+            order = allocation.current['order']
+            if (order is None or order['type'] != 'Update' or order['state'] != 'pending-provider'
+                    or allocation.current['offering_type'] != SLURM):
+                continue
+            path = RESOURCES + allocation.uuid + '/details/'
+            details = self.client.get(path)
+            check_objects([details], 'GET', self.client.url_path(path), ('state',))
+            allocation.current['agent_state'] = details['state']
 
     def read_detail(self, allocation):
-        """The detail view holds the open order (order_in_progress) and the Create order (creation_order)."""
+        """The allocation's detail, and its orders from marketplace-orders/: never the nested copies of the detail
+        (7.0.7 caches creation_order per server process, so it can show a state the order left long ago)."""
         try:
             resource = self.client.get(RESOURCES + allocation.uuid + '/')
         except PuhuriApiError as error:
@@ -145,14 +173,26 @@ class StateRun(object):
                 raise
             allocation.fail('not found, or this token cannot see it (%s)' % error, error)
             return
+        check_objects([resource], 'GET', self.client.url_path(RESOURCES + allocation.uuid + '/'), RESOURCE_KEYS)
         allocation.resource, allocation.name = resource, resource.get('name')
         for name, value in sorted(self.filters.items()):
             if normalize_uuid(resource.get(name) or '') != value:
                 allocation.fail('its %s is %s, not %s' % (name, resource.get(name), value))
-        allocation.current = situation(resource, resource.get('order_in_progress'), resource.get('creation_order'))
+        if allocation.failed:
+            return
+        open_order, erred_order = None, None
+        orders = self.client.list(ORDERS, params={'resource_uuid': allocation.uuid, 'o': 'created'}, fields=ORDER_FIELDS)
+        check_objects(orders, 'GET', self.client.url_path(ORDERS), ORDER_KEYS)
+        for order in orders:  # oldest first: the newest of each kind wins
+            if order.get('state') in OPEN_ORDER_STATES + (PENDING_START_DATE,):
+                open_order = order
+            elif order.get('state') == 'erred' and order.get('type') == 'Create':
+                erred_order = order
+        allocation.current = situation(resource, open_order, erred_order)
 
     def read_resources(self, allocations):
         listing = self.client.list(RESOURCES, params=self.filters, fields=RESOURCE_FIELDS)
+        check_objects(listing, 'GET', self.client.url_path(RESOURCES), RESOURCE_KEYS)
         found = dict((normalize_uuid(r['uuid']), r) for r in listing)
         for allocation in allocations:
             allocation.resource = found.get(allocation.uuid)
@@ -166,7 +206,7 @@ class StateRun(object):
         readable = [a for a in allocations if a.resource is not None]
         if not readable:
             return
-        open_orders = self.latest_orders({'state': list(OPEN_ORDER_STATES)})
+        open_orders = self.open_orders()
         # A failed Create order is looked for only where it can be retried: Slurm, Erred, declared ok, no open order.
         retry = [a for a in readable if a.declared['state'] == 'ok' and a.resource.get('state') == 'Erred'
                  and a.resource.get('offering_type') == SLURM and a.uuid not in open_orders]
@@ -178,18 +218,57 @@ class StateRun(object):
     def latest_orders(self, query):
         """{resource uuid: its newest order} among the orders matching query (one paginated listing)."""
         params = dict(query, o='created', **self.filters)
+        orders = self.client.list(ORDERS, params=params, fields=ORDER_FIELDS)
+        check_objects(orders, 'GET', self.client.url_path(ORDERS), ORDER_KEYS + ('marketplace_resource_uuid',))
         latest = {}
-        for order in self.client.list(ORDERS, params=params, fields=ORDER_FIELDS):
+        for order in orders:
             latest[normalize_uuid(order.get('marketplace_resource_uuid') or '')] = order
         return latest
+
+    def open_orders(self):
+        """latest_orders() of the open states, pending-start-date included where the server has it (8.x)."""
+        if self.start_date_orders is not False:
+            try:
+                orders = self.latest_orders({'state': list(OPEN_ORDER_STATES + (PENDING_START_DATE,))})
+                self.start_date_orders = True
+                return orders
+            except PuhuriApiError as error:
+                if not self.refuses_start_date(error):
+                    raise
+        return self.latest_orders({'state': list(OPEN_ORDER_STATES)})
+
+    def refuses_start_date(self, error):
+        """True (and remembered) when `error` is the 7.0.7 order filter refusing the state name pending-start-date."""
+        if error.status != 400 or self.start_date_orders:
+            return False
+        self.start_date_orders = False
+        return True
+
+    def staff_only_erred(self, allocation):
+        """True when set_as_erred is known to be refused: a 7.0.7 server (staff only there, told apart by its order
+        filter, which has no pending-start-date) and a token that is not staff."""
+        if self.start_date_orders is None:
+            try:
+                self.client.list(ORDERS, params={'resource_uuid': allocation.uuid, 'state': PENDING_START_DATE},
+                                 fields=['uuid'])
+                self.start_date_orders = True
+            except PuhuriApiError as error:
+                if not self.refuses_start_date(error):
+                    raise
+        if self.start_date_orders:
+            return False
+        if self.staff is None:
+            me = self.client.get('users/me/')
+            check_objects([me], 'GET', self.client.url_path('users/me/'), ('uuid',))
+            self.staff = me.get('is_staff') is True  # null for everyone else on 7.0.7 (R707 #4)
+        return not self.staff
 
     def refresh(self, executed):
         """After a round of writes. Single form: read the allocation again (its state after the task is returned).
         Bulk form: an allocation whose writes all went through is where its plan leads (each write's answer said
         so); only those that failed or need planning again are read again, with the same listings."""
         if self.single:
-            for allocation in executed:
-                self.read_detail(allocation)
+            self.read(executed)
             return
         again = []
         for allocation in executed:
@@ -219,6 +298,10 @@ class StateRun(object):
         if allocation.plan.problem:
             allocation.fail('it is %s and cannot become %s: %s'
                             % (describe(allocation.current), allocation.declared['state'], allocation.plan.problem))
+            return False
+        tail = [step.action for step in allocation.plan.steps[1:]]
+        if 'set_as_erred' in tail and self.staff_only_erred(allocation):
+            allocation.fail('it is %s and cannot become erred: %s' % (describe(allocation.current), STAFF_ONLY_ERRED))
             return False
         return bool(allocation.plan.steps)
 
@@ -266,6 +349,9 @@ class StateRun(object):
                                      'expected {"order_uuid": ...} in the answer', uncertain=True)
             allocation.new_order = normalize_uuid(answer['order_uuid'])
             return action
+        if action == 'set_slurm_state_ok':
+            self.client.post(SLURM_REMOTE + allocation.uuid + '/set_state/', step.body)
+            return action
         if action in ('set_backend_id', 'submit_report'):
             # Sending either twice has the effect of sending it once, so the client may re-send it after a fault.
             self.client.post(path + action + '/', step.body, retry_safe=True)
@@ -294,6 +380,18 @@ class StateRun(object):
         if allocation.actions:
             text += ' (sent before: %s)' % ', '.join(allocation.actions)
         return text
+
+
+def check_objects(answers, method, path, keys):
+    """Each answer must be a JSON object with `keys`: a 200 of another shape (a proxy's page, another API) fails
+    clearly, naming the call, before anything is planned from it."""
+    for answer in answers:
+        if not isinstance(answer, dict):
+            raise PuhuriApiError(method, path, 200, 'unexpected answer: expected a JSON object with %s, got %s'
+                                 % (', '.join(keys), type(answer).__name__))
+        missing = [key for key in keys if key not in answer]
+        if missing:
+            raise PuhuriApiError(method, path, 200, 'unexpected answer: a JSON object without %s' % ', '.join(missing))
 
 
 def public_resource(resource):
@@ -352,6 +450,9 @@ def run_module(module):
         planned = set(step.action for a in run.pending() for step in a.plan.steps)
         for action in sorted(planned & set(CHECK_MODE_NOTES)):
             module.warn(CHECK_MODE_NOTES[action])
+        if any(step.action == 'set_state_erred' and step.order['type'] == 'Update'
+               for a in run.pending() for step in a.plan.steps):
+            module.warn(FAILED_UPDATE)
 
     results = [a.result(module.check_mode) for a in allocations]
     changed = any(r['changed'] for r in results)
@@ -359,6 +460,8 @@ def run_module(module):
     if single:
         allocation, result = allocations[0], results[0]
         output = dict(changed=changed, actions=result['actions'], resource=public_resource(allocation.resource))
+        if result['before'] is not None:
+            output.update(before=result['before'], after=result['after'])
         if module._diff and diffs:
             output['diff'] = diffs[0]
         if allocation.failed:

@@ -77,9 +77,13 @@ options:
         username for the offering) into its RV(resources[].team), and returns RV(members). One request per
         allocation in O(team_states).
       - With O(fields), the keys C(uuid), C(name), C(state) and C(backend_id) are added to the selection.
+      - V(orders) adds RV(resources[].open_orders), the orders that wait for someone (C(pending-consumer),
+        C(pending-provider), C(pending-project), C(executing), and C(pending-start-date) on Waldur 8.x), read with
+        one listing of C(marketplace-orders/) narrowed by O(uuid), O(provider_uuid) or O(offering_uuid) (never from
+        the allocation's nested copies, which Waldur 7.0.7 serves stale). With O(fields), C(uuid) is added.
     type: list
     elements: str
-    choices: [team]
+    choices: [team, orders]
     default: []
   team_states:
     description:
@@ -178,6 +182,22 @@ resources:
           role: member
           expiration_time: null
           offering_user_username: null
+    open_orders:
+      description:
+        - The allocation's open orders, oldest first. C(age_seconds) is counted from C(created) by this host's clock
+          (null when C(created) cannot be read). An Update order also has C(limits) (the requested limits) and
+          C(old_limits) (its C(attributes.old_limits), the limits when it was asked for).
+      returned: when O(include) has V(orders)
+      type: list
+      elements: dict
+      sample:
+        - uuid: 2e39804bb6f84e39b4991153c8d88929
+          type: Update
+          state: pending-provider
+          created: "2026-12-01T08:56:10.118331Z"
+          age_seconds: 86400
+          limits: {cpu_k_hours: 20, gpu_k_hours: 4}
+          old_limits: {cpu_k_hours: 10, gpu_k_hours: 2}
 count:
   description: The number of allocations returned.
   returned: always
@@ -220,7 +240,7 @@ def main():
             # The choices are validated case-insensitively below, so AnsibleModule must not check them.
             state=dict(type='list', elements='str'),
             fields=dict(type='list', elements='str'),
-            include=dict(type='list', elements='str', choices=['team'], default=[]),
+            include=dict(type='list', elements='str', choices=['team', 'orders'], default=[]),
             team_states=dict(type='list', elements='str', default=['OK']),
             include_report_bodies=dict(type='bool', default=False),
         ),

@@ -24,7 +24,8 @@ description:
     approval; other orders (C(Marketplace.Slurm)) are then finished with C(set_state_done) (C(ok)) or failed with
     C(set_state_erred) (C(erred); Slurm only, after approval, never on a pending order). An C(OK) or C(Erred)
     allocation is terminated with C(terminate), then its Terminate order is approved (and finished). A Terminate
-    order the consumer asked for is approved for C(terminated) and rejected otherwise."
+    order the consumer asked for is approved for C(terminated) and rejected otherwise (V(ok) or V(erred)): a
+    Slurm Terminate order is then finished with C(set_state_done), a C(Marketplace.Basic) one by its approval."
   - "C(Erred) to C(ok): a Slurm allocation whose Create order failed gets that order retried
     (C(set_state_executing), C(set_state_done)), on every Waldur version. Otherwise the resource action
     C(set_as_ok) is used, or C(set_state_ok) (Waldur 8.0.3 and later); Waldur 7.0.7 has neither, and the task fails
@@ -49,11 +50,13 @@ attributes:
       - Whether this server offers C(set_as_ok) / C(set_state_ok), and whether it lets you call C(set_as_erred), is
         known only by calling them; a check run lists C(set_as_ok) or C(set_as_erred) and warns that a real run may
         use C(set_state_ok) instead or fail on Waldur 7.0.7.
+      - A plan that fails an Update order (C(set_state_erred)) warns that the allocation would be left Erred.
   diff_mode:
     support: full
     description:
       - Shows each allocation that changes before and after, in domain terms (C(state), C(order_type),
-        C(order_state), C(backend_id), C(report_headers)). Report bodies are never shown; a replaced report shows
+        C(order_state), C(backend_id), C(report_headers), C(limits), and of an Update order C(requested_limits) (its
+        C(limits)) and C(previous_limits) (its C(attributes.old_limits))). Report bodies are never shown; a replaced report shows
         C(report_bodies) as C((hidden, replaced)).
 options:
   uuid:
@@ -101,10 +104,29 @@ options:
   error_traceback:
     description: Details for the portal's staff, sent with O(error_message).
     type: str
+  limits:
+    description:
+      - "The limits you grant, by component type, whole numbers (e.g. C({cpu_k_hours: 200})). Components not named
+        keep their current limit. The consumer asks for new limits in the portal (an C(Update) order); the provider
+        cannot change them on Waldur 7.0.7."
+      - "A C(pending-provider) Update order that asks for exactly these limits is approved; with O(state=ok) it is
+        also finished (C(set_state_done); a C(Marketplace.Basic) order is finished by its approval). Without
+        O(state), a Slurm Update order is left C(executing) for the site to apply the limits and declare O(state=ok)
+        afterwards (the provision role does so after its update hook)."
+      - "Slurm: approving an Update errs the order at once unless the allocation's agent side is OK (the
+        C(schedule_updating) trap of Waldur 7.0.7). The module reads C(details/) of such an allocation and, when and
+        only when its state is not C(OK), first sends C(marketplace-slurm-remote/<uuid>/set_state/) C({\"state\":
+        \"ok\"}) (action C(set_slurm_state_ok))."
+      - "An Update order that asks for other limits is rejected, with a C(provider_rejection_comment) naming both
+        (stored by Waldur 8.x; 7.0.7 accepts and drops it)."
+      - "With no Update order and limits that differ from the allocation's, the allocation fails, saying what is
+        needed: nothing is sent (Waldur 8.x has a provider C(set_limits), which this module does not use)."
+      - Ignored with O(state=terminated).
+    type: dict
   allocations:
     description:
       - The bulk form. Mutually exclusive with O(uuid) and the per-allocation options O(state), O(backend_id),
-        O(report), O(error_message) and O(error_traceback).
+        O(report), O(error_message), O(error_traceback) and O(limits).
       - Each allocation may appear only once.
     type: list
     elements: dict
@@ -140,6 +162,9 @@ options:
       error_traceback:
         description: As O(error_traceback).
         type: str
+      limits:
+        description: As O(limits).
+        type: dict
   provider_uuid:
     description:
       - The provider organisation (customer UUID). In the bulk form it narrows the listings the module reads; in
@@ -154,11 +179,18 @@ notes:
   - The token must be the provider organisation's owner's to approve, reject, finish or fail orders (Waldur's
     default roles); a service-provider or offering manager gets a clear error naming the action. The backend ID and
     the report may also be set by service-provider managers.
-  - "Requests: single form one read of the allocation (its detail holds its open order), the writes needed, and one
-    read afterwards; bulk form one paginated listing of the allocations and one of the open orders (plus one of the
-    failed Create orders, only when a failed Slurm allocation is declared C(ok)) and the writes needed. The bulk
+  - "Requests: single form one read of the allocation and one listing of its orders, the writes needed, and the same
+    reads afterwards; bulk form one paginated listing of the allocations and one of the open orders (on Waldur 7.0.7
+    two: its filter refuses C(pending-start-date) with HTTP 400, then the list is read without it; plus one of the
+    failed Create orders, only when a failed Slurm allocation is declared C(ok)) and the writes needed. Both forms
+    read C(details/) of each Slurm allocation whose Update order waits for approval. The bulk
     form reads again only when a write did not go through; otherwise RV(results[].after) is where the actions the
     server accepted lead."
+  - "Order state is read from C(marketplace-orders/?resource_uuid=), never from the nested C(creation_order) /
+    C(order_in_progress) copies of the allocation's detail: Waldur 7.0.7 serves C(creation_order) stale."
+  - "A plan whose end is known to fail is refused before the first write: on Waldur 7.0.7 (told apart by its order
+    filter, which has no C(pending-start-date)) a pending C(Marketplace.Basic) allocation declared C(erred) would be
+    approved and then refused C(set_as_erred) (staff only), so it is not approved unless the token is staff."
   - A write whose outcome is unknown (no answer, gateway error) is never re-sent blindly; the module reads the
     allocation again and plans again from what it finds. A write that did not go through is tried again at most 3
     times in a row.
@@ -230,10 +262,29 @@ actions:
     - Order actions are C(approve_by_provider), C(reject_by_provider), C(set_state_executing), C(set_state_done) and
       C(set_state_erred); resource actions C(set_backend_id), C(submit_report), C(terminate), C(set_as_ok),
       C(set_state_ok) and C(set_as_erred).
+    - "C(set_slurm_state_ok) is C(marketplace-slurm-remote/<uuid>/set_state/) with C({\"state\": \"ok\"}), sent
+      before approving an Update order of a Slurm allocation whose agent side is not OK (see O(limits))."
   returned: single form
   type: list
   elements: str
   sample: [approve_by_provider, set_backend_id, submit_report, set_state_done]
+before:
+  description: Single form. As RV(results[].before).
+  returned: single form, when the allocation could be read
+  type: dict
+after:
+  description: Single form. As RV(results[].after) (in check mode, where the planned actions lead).
+  returned: single form, when the allocation could be read
+  type: dict
+  sample:
+    state: OK
+    order_type: null
+    order_state: null
+    backend_id: project_465000123
+    report_headers: null
+    limits: {cpu_k_hours: 200, gpu_k_hours: 4}
+    requested_limits: null
+    previous_limits: null
 results:
   description:
     - Bulk form. One result per declared allocation that changed (in check mode, would change) or failed, in the
@@ -258,7 +309,9 @@ results:
     before:
       description:
         - It before the task in domain terms, C(state), C(order_type) and C(order_state) (its open order, null when
-          none), C(backend_id) and C(report_headers) (null when there is no report). Null when it could not be read.
+          none), C(backend_id), C(report_headers) (null when there is no report) and C(limits); of an open Update
+          order C(requested_limits) (its C(limits)) and C(previous_limits) (its C(attributes.old_limits)), null
+          otherwise. Null when it could not be read.
       type: dict
     after:
       description:
@@ -312,6 +365,8 @@ def allocation_options():
         report=dict(type='list', elements='dict', options=report_options()),
         error_message=dict(type='str'),
         error_traceback=dict(type='str'),
+        # raw values, checked in _lifecycle: whole numbers, also given as text by a template.
+        limits=dict(type='dict'),
     )
 
 

@@ -167,14 +167,17 @@ def test_check_mode_diff_shows_the_domain_change_and_no_body(emu707, run_play):
     result = run_play([task(emu707, 'accept', ALLOC_4, state='ok', backend_id='acct-4', report=REPORT)], check=True, diff=True)
     assert result.rc == 0, result
     diff = result['accept']['diff']
-    assert diff['before'] == {'state': 'Creating', 'order_type': 'Create', 'order_state': 'pending-provider', 'backend_id': '',
-                              'report_headers': None, 'report_bodies': '(hidden)'}
-    assert diff['after'] == {'state': 'OK', 'order_type': None, 'order_state': None, 'backend_id': 'acct-4',
-                             'report_headers': ['Access', 'Password'], 'report_bodies': '(hidden, replaced)'}
+    limits = {'limits': {'cpu_k_hours': 10, 'gpu_k_hours': 2}, 'requested_limits': None, 'previous_limits': None}
+    assert diff['before'] == dict(limits, state='Creating', order_type='Create', order_state='pending-provider',
+                                  backend_id='', report_headers=None, report_bodies='(hidden)')
+    assert diff['after'] == dict(limits, state='OK', order_type=None, order_state=None, backend_id='acct-4',
+                                 report_headers=['Access', 'Password'], report_bodies='(hidden, replaced)')
     assert 'report_headers' in result.stdout and 'Password' in result.stdout  # --diff prints the headers
     assert SECRET not in result.stdout and 'acct-4@login' not in result.stdout
     assert writes(emu707.requests) == []
-    assert [call['path'] for call in emu707.requests] == ['/api/marketplace-provider-resources/%s/' % ALLOC_4]
+    # One read of the allocation, one of its orders (never the nested copies of the detail view).
+    assert [(call['path'], call['query'].get('resource_uuid')) for call in emu707.requests] == [
+        ('/api/marketplace-provider-resources/%s/' % ALLOC_4, None), ('/api/marketplace-orders/', [ALLOC_4])]
 
 
 def test_resource_actions_on_8x(emu8x, run_play):
@@ -233,11 +236,9 @@ def test_no_path_and_refusals_on_707_fail_clearly(emu707, run_play):
     assert 'set_as_ok (Waldur after 7.0.7) or set_state_ok (Waldur 8.0.3 and later) and this server has neither' in msgs['Erred to ok']
     assert "Waldur 7.0.7 lets only staff mark an allocation Erred" in msgs['OK to erred']
     assert result['OK to erred']['status'] == 403 and result['OK to erred']['changed'] is False
-    # The approval went through before set_as_erred was refused: the task says so and reports the change.
-    assert 'set_as_erred failed' in msgs['pending Basic to erred'] and \
-        '(sent before: approve_by_provider, set_backend_id)' in msgs['pending Basic to erred']
-    assert result['pending Basic to erred']['changed'] is True
-    assert result['pending Basic to erred']['actions'] == ['approve_by_provider', 'set_backend_id']
+    # Approval would give users access and set_as_erred then fail (staff only on 7.0.7): refused before any write.
+    assert 'cannot become erred: approving first would give the users access and then fail' in msgs['pending Basic to erred']
+    assert result['pending Basic to erred']['changed'] is False and result['pending Basic to erred']['actions'] == []
     assert 'it is Terminated (no open order) and cannot become ok: Terminated is final' in msgs['Terminated to ok']
     assert "approve_by_provider of its Create order %s failed: POST /api/marketplace-orders/%s/approve_by_provider/ " \
            "failed (HTTP 403): You do not have permission to perform this action.; only the provider organisation's " \
@@ -247,10 +248,10 @@ def test_no_path_and_refusals_on_707_fail_clearly(emu707, run_play):
 
     # Exactly these writes: the two probes for an OK action (absent on 7.0.7), the refused ones, nothing else.
     sent = [(call['path'].rsplit('/', 2)[1], call['status']) for call in writes(emu.requests)]
-    assert sent == [('set_as_ok', 404), ('set_state_ok', 404), ('set_as_erred', 403), ('approve_by_provider', 200),
-                    ('set_backend_id', 200), ('set_as_erred', 403), ('approve_by_provider', 403)]
+    assert sent == [('set_as_ok', 404), ('set_state_ok', 404), ('set_as_erred', 403), ('approve_by_provider', 403)]
     states = [resource(emu, uuid)['state'] for uuid in (VM_2, VM_1, bulk(33), bulk(18), ALLOC_4, ALLOC_2)]
-    assert states == ['Erred', 'OK', 'OK', 'Terminated', 'Creating', 'Creating']
+    assert states == ['Erred', 'OK', 'Creating', 'Terminated', 'Creating', 'Creating']
+    assert order(emu, bulk_order(33))['state'] == 'pending-provider'
     assert order(emu, ALLOC_4_ORDER)['state'] == 'pending-provider'
 
 
@@ -324,18 +325,22 @@ def test_bulk_form_reads_with_listings_and_fails_at_the_end(emu707, run_play):
     by_uuid = check_results(check['bulk'], True)
     assert by_uuid[bulk(13)]['before']['order_state'] == 'pending-provider'
     assert by_uuid[bulk(13)]['after'] == {'state': 'OK', 'order_type': None, 'order_state': None, 'backend_id': 'acct-13',
-                                          'report_headers': ['Access']}
+                                          'report_headers': ['Access'], 'limits': {'cpu_k_hours': 23, 'gpu_k_hours': 3},
+                                          'requested_limits': None, 'previous_limits': None}
     assert [d['before_header'] for d in check['bulk']['diff']] == ['allocation alloc-bulk-%05d' % i for i in (13, 14, 16, 2)]
     assert writes(emu.requests) == [] and SECRET not in check.stdout
-    listings = [(call['path'], call['query'].get('state')) for call in emu.requests]
-    assert listings == [('/api/marketplace-provider-resources/', None),
-                        ('/api/marketplace-orders/', ['pending-consumer', 'pending-provider', 'pending-project', 'executing'])]
+    listings = [(call['path'], call['query'].get('state'), call['status']) for call in emu.requests]
+    open_states = ['pending-consumer', 'pending-provider', 'pending-project', 'executing']
+    # 7.0.7 refuses the 8.x state pending-start-date (HTTP 400): the open orders are then listed without it.
+    assert listings == [('/api/marketplace-provider-resources/', None, 200),
+                        ('/api/marketplace-orders/', open_states + ['pending-start-date'], 400),
+                        ('/api/marketplace-orders/', open_states, 200)]
 
     emu.clear_requests()
     applied = run_play(tasks)
     check_results(applied['bulk'], True)
     assert len(writes(emu.requests)) == 7 and all(call['status'] == 200 for call in writes(emu.requests))
-    assert len([call for call in emu.requests if call['method'] == 'GET']) == 2  # every write went through: no re-read
+    assert len([call for call in emu.requests if call['method'] == 'GET']) == 3  # every write went through: no re-read
     states = [resource(emu, uuid)['state'] for uuid in (bulk(13), bulk(14), bulk(16), bulk(18), bulk(2), bulk(5))]
     assert states == ['OK', 'Terminated', 'Erred', 'Terminated', 'OK', 'OK']
     assert resource(emu, bulk(13))['report'] == report and resource(emu, bulk(2))['backend_id'] == 'acct-2-renamed'
@@ -367,3 +372,60 @@ def test_a_lost_answer_is_read_again_not_re_sent(emu707, run_play):
     assert approvals == [(ALLOC_4_ORDER, 'drop_after'), (bulk_order(13), 'drop'), (bulk_order(13), None)]
     assert resource(emu, ALLOC_4)['state'] == resource(emu, bulk(13))['state'] == 'OK'
     assert not [call for call in emu.requests if call['status'] in (400, 409)]
+
+
+def test_single_form_reads_order_state_from_the_order_list(emu707, run_play):
+    """Issue 11 item 1: 7.0.7 caches the nested creation_order (the emulator as the real server): after failing a Slurm
+    allocation with state erred, the detail view still says its Create order is executing. Declared ok again with the
+    single form, the failed Create order (read from marketplace-orders/) is retried."""
+    emu = emu707
+    failed = run_play([task(emu, 'fail', ALLOC_2, state='erred', **FAILURE)])
+    assert failed.rc == 0 and failed['fail']['actions'] == ['set_state_erred'], failed
+    nested = resource(emu, ALLOC_2)
+    assert nested['state'] == 'Erred' and nested['creation_order']['state'] == 'executing'  # the trap is in place
+
+    tasks = [task(emu, 'recover', ALLOC_2, state='ok')]
+    emu.clear_requests()
+    check = run_play(tasks, check=True)
+    assert check.rc == 0, check
+    assert check['recover']['actions'] == ['set_state_executing', 'set_state_done'] and writes(emu.requests) == []
+    assert ('/api/marketplace-orders/', [ALLOC_2]) in [(c['path'], c['query'].get('resource_uuid')) for c in emu.requests]
+    applied = run_play(tasks)
+    assert applied.rc == 0 and applied['recover']['actions'] == ['set_state_executing', 'set_state_done'], applied
+    assert resource(emu, ALLOC_2)['state'] == 'OK'
+    emu.clear_requests()
+    again = run_play(tasks)
+    assert again.rc == 0 and again['recover']['changed'] is False and writes(emu.requests) == []
+
+
+def test_bulk_form_sees_orders_waiting_for_their_start_date_on_8x(emu8x, run_play):
+    """Issue 11 item 5: a pending-start-date order (8.x) is an open order in the bulk form as in the single form."""
+    emu = emu8x
+    emu.store.orders[bulk_order(13)].state = 'pending-start-date'  # white-box: the consumer asked for a later start
+    tasks = [task(emu, 'single', bulk(13), ignore_errors=True, state='ok'),
+             task(emu, 'bulk', ignore_errors=True, allocations=[{'uuid': bulk(13), 'state': 'ok'}])]
+    for check in (True, False):
+        emu.clear_requests()
+        result = run_play(tasks, check=check)
+        assert result.rc == 0, result
+        waiting = 'it is Creating (its Create order is pending-start-date) and cannot become ok: a provider can act on ' \
+                  'an order only when it is pending-provider or executing'
+        assert result['single']['failed'] and waiting in result['single']['msg']
+        assert result['bulk']['failed'] and waiting in result['bulk']['msg']
+        assert writes(emu.requests) == []
+    assert order(emu, bulk_order(13))['state'] == 'pending-start-date'
+
+
+def test_a_7_0_7_staff_token_may_fail_a_pending_basic_allocation(emu707, run_play):
+    """The refusal above is for tokens that are not staff: staff may call set_as_erred on 7.0.7 (R707 #66, #90)."""
+    emu = emu707
+    tasks = [task(emu, 'staff', bulk(33), user='staff', state='erred')]
+    check = run_play(tasks, check=True)
+    assert check.rc == 0 and check['staff']['actions'] == ['approve_by_provider', 'set_as_erred'], check
+    assert writes(emu.requests) == []
+    applied = run_play(tasks)
+    assert applied.rc == 0 and applied['staff']['actions'] == ['approve_by_provider', 'set_as_erred'], applied
+    assert resource(emu, bulk(33))['state'] == 'Erred'
+    emu.clear_requests()
+    again = run_play(tasks)
+    assert again.rc == 0 and again['staff']['changed'] is False and writes(emu.requests) == []

@@ -118,7 +118,7 @@ def test_provision_check_then_apply_then_nothing_to_do(emulator, run_play, tmp_p
     assert 'declared secret' not in applied.stdout
     # One listing by the role; the bulk task reads with listings too: no GET per allocation.
     gets = [r['path'] for r in emulator.requests if r['method'] == 'GET']
-    assert set(gets) == {'/api/marketplace-provider-resources/', '/api/marketplace-orders/'} and len(gets) <= 6, gets
+    assert set(gets) == {'/api/marketplace-provider-resources/', '/api/marketplace-orders/'} and len(gets) <= 8, gets
 
     emulator.clear_requests()
     again = run_play(None, extravars=extravars, playbook=playbook)

@@ -55,7 +55,7 @@ def tasks_for(emu, token):
             'uuid': ALLOC_1, 'api_token': '{{ omit }}'}},
         # Retries and uncertain outcomes make messages of their own.
         {'name': 'faults on', 'ansible.builtin.uri': {'url': control, 'method': 'PUT', 'body_format': 'json',
-                                                      'body': {'rates': {'drop_after': 0.3, 'error': 0.2}, 'seed': 3}}},
+                                                      'body': {'rates': {'drop_after': 0.3, 'error': 0.2}, 'seed': 5}}},
         {'name': 'approve with a report',
          state: {'uuid': ALLOC_4, 'state': 'ok', 'backend_id': 'acct-4', 'report': report(BODY)}},
         {'name': 'faults off', 'ansible.builtin.uri': {'url': control, 'method': 'DELETE'}},

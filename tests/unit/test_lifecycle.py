@@ -69,7 +69,7 @@ EXECUTING = ('Create', 'executing')
     (current('Erred', BASIC, erred=True), 'ok', ['set_as_ok'], 'OK'),  # only Slurm orders can run again
     # A termination the consumer asked for: approved when declared terminated, rejected otherwise
     (current('OK', SLURM, ('Terminate', 'pending-provider')), 'terminated', ['approve_by_provider', 'set_state_done'], 'Terminated'),
-    (current('OK', SLURM, ('Terminate', 'pending-provider')), 'ok', [], 'OK'),
+    (current('OK', SLURM, ('Terminate', 'pending-provider')), 'ok', ['reject_by_provider'], 'OK'),
     (current('Erred', BASIC, ('Terminate', 'pending-provider')), 'ok', ['reject_by_provider', 'set_as_ok'], 'OK'),
     (current('OK', SLURM, ('Terminate', 'pending-provider')), 'erred', ['reject_by_provider', 'set_as_erred'], 'Erred'),
     (current('Terminating', SLURM, ('Terminate', 'executing')), 'terminated', ['set_state_done'], 'Terminated'),
@@ -229,7 +229,7 @@ def test_domain_view_and_description_never_hold_report_bodies():
     now = current('Creating', SLURM, PENDING, backend_id='acct', report=[{'header': 'Access', 'body': 'S3CRET'}])
     view = domain_view(now)
     assert view == {'state': 'Creating', 'order_type': 'Create', 'order_state': 'pending-provider', 'backend_id': 'acct',
-                    'report_headers': ['Access']}
+                    'report_headers': ['Access'], 'limits': {}, 'requested_limits': None, 'previous_limits': None}
     assert 'S3CRET' not in repr(view) and 'S3CRET' not in describe(now)
     assert describe(now) == 'Creating (its Create order is pending-provider)'
     assert describe(current('OK')) == 'OK (no open order)'
@@ -245,3 +245,81 @@ def test_situation_keeps_open_orders_and_failed_create_orders_only():
     assert situation(resource)['backend_id'] == ''
     dashed = {'uuid': '46efd621-a362-409a-aa94-397b09206fde', 'type': 'Create', 'state': 'pending-provider'}
     assert situation(resource, dashed)['order']['uuid'] == ORDER
+
+
+# ---------------------------------------------------------------------------------------------- Update orders (limits)
+
+def updating(order_state='pending-provider', requested=None, offering_type=SLURM, agent_state='OK', state='OK'):
+    """An allocation with limits cpu 10 gpu 2 and an Update order asking for `requested` (cpu 20 by default)."""
+    resource = {'uuid': UUID, 'state': state, 'offering_type': offering_type, 'backend_id': '', 'report': None,
+                'limits': {'cpu_k_hours': 10, 'gpu_k_hours': 2}}
+    order = {'uuid': ORDER, 'type': 'Update', 'state': order_state, 'limits': requested or {'cpu_k_hours': 20},
+             'attributes': {'old_limits': {'cpu_k_hours': 10, 'gpu_k_hours': 2}}}
+    return situation(resource, order, None, agent_state)
+
+
+@pytest.mark.parametrize('now, target, limits, expected, end_limits', [
+    # the requested limits, completed by the current ones, equal the declared ones: approved (and finished with ok)
+    (updating(), 'ok', {'cpu_k_hours': 20}, ['approve_by_provider', 'set_state_done'], {'cpu_k_hours': 20, 'gpu_k_hours': 2}),
+    (updating(), 'ok', {'cpu_k_hours': 20, 'gpu_k_hours': 2}, ['approve_by_provider', 'set_state_done'],
+     {'cpu_k_hours': 20, 'gpu_k_hours': 2}),
+    (updating(), None, {'cpu_k_hours': 20}, ['approve_by_provider'], {'cpu_k_hours': 10, 'gpu_k_hours': 2}),
+    (updating(offering_type=BASIC), None, {'cpu_k_hours': 20}, ['approve_by_provider'], {'cpu_k_hours': 20, 'gpu_k_hours': 2}),
+    # the schedule_updating trap: agent side not OK -> set it OK first; unknown (not read) -> nothing extra
+    (updating(agent_state='Update Scheduled'), 'ok', {'cpu_k_hours': 20},
+     ['set_slurm_state_ok', 'approve_by_provider', 'set_state_done'], {'cpu_k_hours': 20, 'gpu_k_hours': 2}),
+    (updating(agent_state='Creation Scheduled'), 'erred', None, ['set_slurm_state_ok', 'approve_by_provider', 'set_state_erred'],
+     {'cpu_k_hours': 10, 'gpu_k_hours': 2}),
+    (updating(agent_state=None), 'ok', {'cpu_k_hours': 20}, ['approve_by_provider', 'set_state_done'],
+     {'cpu_k_hours': 20, 'gpu_k_hours': 2}),
+    # other limits: rejected
+    (updating(requested={'cpu_k_hours': 500}), 'ok', {'cpu_k_hours': 10}, ['reject_by_provider'], {'cpu_k_hours': 10, 'gpu_k_hours': 2}),
+    (updating(requested={'cpu_k_hours': 500}), None, {'cpu_k_hours': 10}, ['reject_by_provider'], {'cpu_k_hours': 10, 'gpu_k_hours': 2}),
+    # undeclared limits leave a pending Update alone (the role's policy decides); executing and matching: finished
+    (updating(), 'ok', None, [], {'cpu_k_hours': 10, 'gpu_k_hours': 2}),
+    (updating('executing', state='Updating'), 'ok', {'cpu_k_hours': 20}, ['set_state_done'], {'cpu_k_hours': 20, 'gpu_k_hours': 2}),
+    (updating('executing', state='Updating'), None, {'cpu_k_hours': 20}, [], {'cpu_k_hours': 10, 'gpu_k_hours': 2}),
+    # limits do not matter for a termination
+    (updating(), 'terminated', {'cpu_k_hours': 99}, ['reject_by_provider', 'terminate', 'approve_by_provider', 'set_state_done'],
+     {'cpu_k_hours': 10, 'gpu_k_hours': 2}),
+])
+def test_update_orders(now, target, limits, expected, end_limits):
+    result = plan(now, declared(target, limits=limits))
+    assert result.problem is None
+    assert actions(result) == expected
+    assert result.predicted['limits'] == end_limits
+
+
+def test_the_rejection_says_why_and_the_view_shows_both_limits():
+    result = plan(updating(requested={'cpu_k_hours': 500}), declared(None, limits={'cpu_k_hours': 10}))
+    assert result.steps[0].body == {'provider_rejection_comment': 'Requested limits {cpu_k_hours: 500} differ from the '
+                                                                  'limits the provider grants: {cpu_k_hours: 10}'}
+    view = domain_view(updating())
+    assert (view['limits'], view['requested_limits'], view['previous_limits']) == (
+        {'cpu_k_hours': 10, 'gpu_k_hours': 2}, {'cpu_k_hours': 20}, {'cpu_k_hours': 10, 'gpu_k_hours': 2})
+
+
+def test_limits_with_no_order_or_a_running_order_for_others_have_no_path():
+    resource = {'uuid': UUID, 'state': 'OK', 'offering_type': SLURM, 'limits': {'cpu_k_hours': 10}}
+    result = plan(situation(resource), declared('ok', limits={'cpu_k_hours': 99}))
+    assert result.steps == [] and 'no Update order asks for them' in result.problem and 'set_limits' in result.problem
+    assert plan(situation(resource), declared('ok', limits={'cpu_k_hours': 10})).steps == []
+    running = plan(updating('executing', state='Updating'), declared('ok', limits={'cpu_k_hours': 30}))
+    assert running.steps == [] and 'asks for limits {cpu_k_hours: 20}, not the declared {cpu_k_hours: 30}' in running.problem
+
+
+@pytest.mark.parametrize('limits, needle', [
+    ({}, 'limits must be a non-empty dict'),
+    ('cpu=1', 'limits must be a non-empty dict'),
+    ({'cpu_k_hours': -1}, 'limits.cpu_k_hours must be a whole number of at least 0, got -1'),
+    ({'cpu_k_hours': 2.5}, 'limits.cpu_k_hours must be a whole number'),
+    ({'cpu_k_hours': True}, 'limits.cpu_k_hours must be a whole number'),
+    ({'cpu_k_hours': 'lots'}, 'limits.cpu_k_hours must be a whole number'),
+])
+def test_bad_limits_are_refused(limits, needle):
+    problems = declaration_problems({'uuid': UUID, 'limits': limits}, 'allocations[0]')
+    assert any(('allocations[0].' + needle) in p for p in problems), problems
+
+
+def test_limits_given_as_text_or_float_are_whole_numbers():
+    assert declared(None, limits={'cpu_k_hours': '200', 'gpu_k_hours': 4.0})['limits'] == {'cpu_k_hours': 200, 'gpu_k_hours': 4}

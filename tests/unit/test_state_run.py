@@ -37,9 +37,13 @@ class FakeClient(object):
 
     def get(self, path, params=None):
         self.reads += 1
-        order = {'uuid': ORDER, 'type': 'Create', 'state': self.order_state} if self.order_state else None
+        # The nested copies say nothing useful: the runner must read the order from marketplace-orders/.
         return {'uuid': UUID, 'name': 'alloc', 'state': self.state, 'backend_id': '', 'report': None,
-                'offering_type': 'Marketplace.Basic', 'order_in_progress': order, 'creation_order': None}
+                'offering_type': 'Marketplace.Basic', 'order_in_progress': None, 'creation_order': None}
+
+    def list(self, path, params=None, fields=None):
+        assert path == 'marketplace-orders/' and params['resource_uuid'] == UUID
+        return [{'uuid': ORDER, 'type': 'Create', 'state': self.order_state or 'done', 'marketplace_resource_uuid': UUID}]
 
     def post(self, path, body=None, expected=(200, 201), retry_safe=False):
         self.posts.append(path)
@@ -85,3 +89,89 @@ def test_check_mode_plans_and_sends_nothing():
     StateRun(client, [allocation], single=True, check_mode=True).run()
     assert client.posts == []
     assert allocation.result(check_mode=True)['actions'] == ['approve_by_provider']
+
+
+class ShapeClient(FakeClient):
+    """Answers of 200 with a shape this API never has, per call."""
+
+    def __init__(self, detail=None, orders=None):
+        super(ShapeClient, self).__init__([])
+        self.detail, self.orders = detail, orders
+
+    def get(self, path, params=None):
+        return self.detail if self.detail is not None else super(ShapeClient, self).get(path, params)
+
+    def list(self, path, params=None, fields=None):
+        return self.orders if self.orders is not None else super(ShapeClient, self).list(path, params, fields)
+
+
+@pytest.mark.parametrize('detail, orders, call, needle', [
+    (['not', 'an', 'object'], None, 'GET /api/marketplace-provider-resources/%s/' % UUID,
+     'expected a JSON object with uuid, state, offering_type, got list'),
+    ({'uuid': UUID, 'name': 'alloc'}, None, 'GET /api/marketplace-provider-resources/%s/' % UUID,
+     'a JSON object without state, offering_type'),
+    (None, ['order-1'], 'GET /api/marketplace-orders/', 'expected a JSON object with uuid, type, state, got str'),
+    (None, [{'uuid': ORDER, 'state': 'pending-provider'}], 'GET /api/marketplace-orders/', 'a JSON object without type'),
+])
+def test_an_answer_of_an_unexpected_shape_fails_naming_the_call(detail, orders, call, needle):
+    client = ShapeClient(detail, orders)
+    allocation = Allocation({'uuid': UUID, 'state': 'ok'})
+    with pytest.raises(PuhuriApiError) as caught:
+        StateRun(client, [allocation], single=True).run()
+    assert str(caught.value).startswith(call + ' failed (HTTP 200): unexpected answer: ')
+    assert needle in str(caught.value)
+    assert client.posts == []
+
+
+def test_a_bulk_listing_of_an_unexpected_shape_fails_naming_the_call():
+    client = FakeClient([])
+    client.list = lambda path, params=None, fields=None: [[UUID]]  # items that are lists, not objects
+    with pytest.raises(PuhuriApiError) as caught:
+        StateRun(client, [Allocation({'uuid': UUID, 'state': 'ok'})], single=False).run()
+    assert 'GET /api/marketplace-provider-resources/ failed (HTTP 200): unexpected answer: expected a JSON object' \
+        in str(caught.value)
+
+
+class SlurmUpdateClient(object):
+    """An OK Slurm allocation with a pending Update order and its agent side "Update Scheduled"; the first
+    set_state call is lost before it arrives (not applied)."""
+
+    def __init__(self):
+        self.agent, self.order_state, self.lost, self.posts = 'Update Scheduled', 'pending-provider', 1, []
+        self.limits = {'cpu_k_hours': 10}
+
+    def url_path(self, path):
+        return '/api/' + path
+
+    def get(self, path, params=None):
+        if path.endswith('/details/'):
+            return {'uuid': 'c' * 32, 'state': self.agent}
+        return {'uuid': UUID, 'name': 'alloc', 'state': 'OK' if self.order_state != 'executing' else 'Updating',
+                'backend_id': 'acct', 'report': None, 'offering_type': 'Marketplace.Slurm', 'limits': self.limits}
+
+    def list(self, path, params=None, fields=None):
+        return [{'uuid': ORDER, 'type': 'Update', 'state': self.order_state, 'marketplace_resource_uuid': UUID,
+                 'limits': {'cpu_k_hours': 20}, 'attributes': {'old_limits': {'cpu_k_hours': 10}}}]
+
+    def post(self, path, body=None, expected=(200, 201), retry_safe=False):
+        self.posts.append(path.rstrip('/').rsplit('/', 1)[1])
+        if path.endswith('/set_state/'):
+            if self.lost:
+                self.lost -= 1
+                raise PuhuriApiError('POST', self.url_path(path), None, 'Connection reset', uncertain=True)
+            self.agent = 'OK'
+        elif path.endswith('/approve_by_provider/'):
+            assert self.agent == 'OK', 'approved while the agent side is not OK: the order would err'
+            self.order_state = 'executing'
+        elif path.endswith('/set_state_done/'):
+            self.order_state, self.limits = 'done', {'cpu_k_hours': 20}
+        return None
+
+
+def test_the_agent_state_is_read_again_after_a_lost_set_state():
+    client = SlurmUpdateClient()
+    allocation = Allocation({'uuid': UUID, 'state': 'ok', 'limits': {'cpu_k_hours': 20}})
+    StateRun(client, [allocation], single=True).run()
+    assert not allocation.failed, allocation.msg
+    assert client.posts == ['set_state', 'set_state', 'approve_by_provider', 'set_state_done']
+    assert allocation.actions == ['set_slurm_state_ok', 'approve_by_provider', 'set_state_done']
