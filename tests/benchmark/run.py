@@ -242,7 +242,8 @@ def table(results, naive_label, ansible_start):
             listing = ' + '.join('%s %s' % (name, fmt(pages)) for name, pages in sorted(counts['listing'].items())) or '0'
             lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
                 case, client + (' (%s)' % naive_label if client == '(b) naive' and naive_label else ''), fmt(result.wall, 2),
-                fmt(result.wall - ansible_start, 2) if client in ('roles', '(b) naive') else '-', fmt(counts['GET']), listing, fmt(counts['per_allocation_get']), fmt(counts['other_get']), fmt(counts['POST']),
+                fmt(result.wall - ansible_start, 2) if client in ('roles', '(b) naive') else '-', fmt(counts['GET']), listing,
+                fmt(counts['per_allocation_get']), fmt(counts['other_get']), fmt(counts['POST']),
                 fmt(counts['per_allocation'], 3), fmt(result.peak_rss_mb), fmt(result.peak_pss_mb), fmt(result.peak_single_mb),
                 fmt(result.wall / floor[case][0].wall, 2) if floor else '-', fmt(result.wall / cfloor[case][0].wall, 2) if cfloor else '-',
                 fmt(naive[case][0].wall / result.wall, 1) if naive else '-'))
