@@ -15,11 +15,11 @@ from ansible_collections.puhuri.core.plugins.module_utils._client import normali
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
     PuhuriApiError, client_from_module, fail_bulk, uuid_problem,
 )
-from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
     OPEN_ORDER_STATES, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
     repeated, situation,
 )
+from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem
 
 RESOURCES = 'marketplace-provider-resources/'
 ORDERS = 'marketplace-orders/'
