@@ -42,9 +42,9 @@ def server_states(requested, option='state'):
     return states, problem
 
 
-def with_teams(client, allocations, team_states):
-    """Adds `team` to each allocation in team_states (one read each) and returns the members across them."""
-    teams = read_teams(client, allocations, team_states)
+def with_teams(client, allocations, team_states, parallel=1):
+    """Adds `team` to each allocation in team_states (one read each, `parallel` at a time) and returns the members."""
+    teams = read_teams(client, allocations, team_states, parallel)
     for allocation in allocations:
         if allocation['uuid'] in teams:
             allocation['team'] = teams[allocation['uuid']]

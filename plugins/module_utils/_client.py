@@ -10,9 +10,11 @@ Private module (leading underscore): the API of this file may change between min
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import copy
 import email.utils
 import random
 import re
+import threading
 import time
 import traceback
 
@@ -142,11 +144,8 @@ class PuhuriClient(object):
         self.api_url = api_url.rstrip('/') + '/'
         self._base_path = urlsplit(self.api_url).path
         self.timeout = (min(10.0, float(timeout)), float(timeout))
-        self.session = requests.Session()
-        self.session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
-        # Through session.auth, not a header: requests replaces a plain Authorization header with Basic auth from
-        # ~/.netrc when the portal's host has an entry there.
-        self.session.auth = _TokenAuth(token)
+        self._auth = _TokenAuth(token)
+        self.session = self._new_session()
         # ca_path wins over validate_certs=true; validate_certs=false turns checks off completely. Passed with every
         # request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (set in many execution environments) override a
         # session-level verify, even False; a per-request path or False wins over them.
@@ -156,12 +155,29 @@ class PuhuriClient(object):
         self.retry_delay = float(retry_delay)
         self.warn = warn
         self.warnings = []
-        self.request_count = 0  # HTTP requests sent, retries included
+        self.request_count = 0  # HTTP requests sent, retries included (by this client, not its workers)
         self.retry_count = 0
+        self.throttle = _Throttle()
         # Replaceable in unit tests.
         self.sleep = time.sleep
         self.clock = time.monotonic
         self.random = random.Random()
+
+    def _new_session(self):
+        session = requests.Session()
+        session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
+        # Through session.auth, not a header: requests replaces a plain Authorization header with Basic auth from
+        # ~/.netrc when the portal's host has an entry there.
+        session.auth = self._auth
+        return session
+
+    def worker(self):
+        """A client for one more thread (see _parallel): the same settings, warnings and throttle, its own session."""
+        other = copy.copy(self)
+        other.session = self._new_session()
+        other.random = random.Random()
+        other.request_count = other.retry_count = 0
+        return other
 
     def url_path(self, path):
         """Path relative to the API root, always with its trailing slash (Waldur answers 301 without it)."""
@@ -191,6 +207,7 @@ class PuhuriClient(object):
         maybe_applied = False  # some earlier attempt of this write may have been applied
         attempt = 0
         while True:
+            self.throttle.wait(self.clock, self.sleep)
             self.request_count += 1
             response, failure = self._send(method, full_path, url, kwargs)
             if failure is None:
@@ -219,7 +236,11 @@ class PuhuriClient(object):
             self.retry_count += 1
             self._warn('retry %d/%d of %s %s after %s, waiting %.1fs'
                        % (attempt, self.retries, method, full_path, failure.reason, wait))
-            self.sleep(wait)
+            if failure.status == 429:
+                # The server throttles the token, not one connection: every worker waits (at the top of the loop).
+                self.throttle.hold(self.clock() + wait)
+            else:
+                self.sleep(wait)
 
     def _send(self, method, full_path, url, kwargs):
         """One HTTP exchange: (response, None), or (None, _Failure) when no HTTP answer came."""
@@ -335,6 +356,23 @@ def _next_page(response):
         if key == 'page':
             return int(value)
     return None
+
+
+class _Throttle(object):
+    """Shared by a client and its workers: after a 429, no request of any of them is sent before `until`."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.until = 0.0
+
+    def hold(self, until):
+        with self.lock:
+            self.until = max(self.until, until)
+
+    def wait(self, clock, sleep):
+        delay = self.until - clock()
+        if delay > 0:
+            sleep(delay)
 
 
 class _Failure(object):

@@ -15,6 +15,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._allocations import (
 )
 from ansible_collections.puhuri.core.plugins.module_utils._common import PuhuriApiError, client_from_module, fail_api
 from ansible_collections.puhuri.core.plugins.module_utils._connection import uuid_problem
+from ansible_collections.puhuri.core.plugins.module_utils._parallel import parallel_problem
 from ansible_collections.puhuri.core.plugins.module_utils._team import TEAM_RESOURCE_FIELDS
 
 UUID_FILTERS = ['provider_uuid', 'offering_uuid', 'project_uuid', 'customer_uuid']
@@ -38,7 +39,7 @@ def run_module(module):
     states, state_problem = server_states(params['state'])
     team_states, team_states_problem = server_states(params['team_states'], 'team_states')
     problems = [p for p in [uuid_problem(name, params[name]) for name in ['uuid'] + UUID_FILTERS] if p]
-    problems.extend(p for p in [state_problem, team_states_problem] if p)
+    problems.extend(p for p in [state_problem, team_states_problem, parallel_problem(params['parallel'])] if p)
     if problems:
         module.fail_json(msg='; '.join(problems))
 
@@ -73,7 +74,7 @@ def run_module(module):
                 order_filters = dict((name, params[name]) for name in ('provider_uuid', 'offering_uuid') if params[name])
             with_open_orders(client, resources, order_filters)
         if with_team:
-            result['members'] = with_teams(client, resources, team_states)
+            result['members'] = with_teams(client, resources, team_states, params['parallel'])
     except PuhuriApiError as error:
         fail_api(module, error)
     module.exit_json(**result)

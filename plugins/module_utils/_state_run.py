@@ -19,6 +19,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
     OPEN_ORDER_STATES, PENDING_START_DATE, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
     repeated, situation,
 )
+from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem
 
 RESOURCES = 'marketplace-provider-resources/'
 ORDERS = 'marketplace-orders/'
@@ -109,8 +110,9 @@ class Allocation(object):
 class StateRun(object):
     """Read, plan and write for every allocation, in rounds until each is as declared, failed, or out of rounds."""
 
-    def __init__(self, client, allocations, single, check_mode=False, filters=None):
+    def __init__(self, client, allocations, single, check_mode=False, filters=None, parallel=1):
         self.client = client
+        self.parallel = parallel  # allocations written at the same time (each one's steps stay in order)
         self.allocations = allocations
         self.single = single
         self.check_mode = check_mode
@@ -135,8 +137,7 @@ class StateRun(object):
                     allocation.fail('it is %s and still not as declared after %d rounds (is something else changing it?); '
                                     'last error: %s' % (describe(allocation.current), MAX_ROUNDS - 1, allocation.last_error))
                 return
-            for allocation in todo:
-                self.execute(allocation)
+            each(self.client, todo, self.execute, self.parallel)
             self.refresh(todo)
 
     # ------------------------------------------------------------------ read
@@ -307,13 +308,13 @@ class StateRun(object):
 
     # ------------------------------------------------------------------ write
 
-    def execute(self, allocation):
-        """Send the planned steps in order; stop at the first that does not go through."""
+    def execute(self, client, allocation):
+        """Send the planned steps in order with client (one worker's); stop at the first that does not go through."""
         allocation.outcome = 'done'
         for step in allocation.plan.steps:
             order_uuid = self.order_uuid(allocation, step)
             try:
-                action = self.send(allocation, step, order_uuid)
+                action = self.send(client, allocation, step, order_uuid)
             except PuhuriApiError as error:
                 allocation.last_error = error
                 if error.uncertain or error.status == 409:
@@ -335,17 +336,17 @@ class StateRun(object):
             return None
         return step.order['uuid'] or allocation.new_order
 
-    def send(self, allocation, step, order_uuid):
+    def send(self, client, allocation, step, order_uuid):
         """POST one step; the action name the server applied, or None when it offers no action to set OK."""
         action = step.action
         if step.order is not None:
-            self.client.post(ORDERS + '%s/%s/' % (order_uuid, action), step.body)
+            client.post(ORDERS + '%s/%s/' % (order_uuid, action), step.body)
             return action
         path = RESOURCES + allocation.uuid + '/'
         if action == 'terminate':
-            answer = self.client.post(path + 'terminate/')
+            answer = client.post(path + 'terminate/')
             if not isinstance(answer, dict) or not answer.get('order_uuid'):
-                raise PuhuriApiError('POST', self.client.url_path(path + 'terminate/'), 200,
+                raise PuhuriApiError('POST', client.url_path(path + 'terminate/'), 200,
                                      'expected {"order_uuid": ...} in the answer', uncertain=True)
             allocation.new_order = normalize_uuid(answer['order_uuid'])
             return action
@@ -354,16 +355,16 @@ class StateRun(object):
             return action
         if action in ('set_backend_id', 'submit_report'):
             # Sending either twice has the effect of sending it once, so the client may re-send it after a fault.
-            self.client.post(path + action + '/', step.body, retry_safe=True)
+            client.post(path + action + '/', step.body, retry_safe=True)
             return action
         if action == 'set_as_erred':
-            self.client.post(path + action + '/', step.body)
+            client.post(path + action + '/', step.body)
             return action
         for candidate in RESOURCE_OK_ACTIONS:
             if candidate in self.absent:
                 continue
             try:
-                self.client.post(path + candidate + '/')
+                client.post(path + candidate + '/')
                 return candidate
             except PuhuriApiError as error:
                 if error.status != 404:
@@ -421,6 +422,7 @@ def input_problems(params):
     for where, item in items:
         problems.extend(declaration_problems(item, where))
     problems.extend(p for p in [uuid_problem(name, params[name]) for name in ('provider_uuid', 'offering_uuid')] if p)
+    problems.extend(p for p in [parallel_problem(params['parallel'])] if p)
     if not problems and params['allocations'] is not None:
         twice = repeated(normalize_uuid(item['uuid']) for _where, item in items)
         if twice:
@@ -440,7 +442,7 @@ def run_module(module):
 
     client = client_from_module(module)
     filters = dict((name, normalize_uuid(params[name])) for name in ('provider_uuid', 'offering_uuid') if params[name])
-    run = StateRun(client, allocations, single, module.check_mode, filters)
+    run = StateRun(client, allocations, single, module.check_mode, filters, params['parallel'])
     try:
         run.run()
     except PuhuriApiError as error:

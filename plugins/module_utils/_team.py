@@ -11,6 +11,8 @@ Private module (leading underscore): the API of this file may change between min
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.puhuri.core.plugins.module_utils._parallel import each
+
 # The keys a team read needs from each allocation; added to a `field=` selection.
 TEAM_RESOURCE_FIELDS = ['uuid', 'name', 'state', 'backend_id']
 MEMBER_KEYS = ['username', 'uuid', 'full_name', 'email']
@@ -21,14 +23,14 @@ def team_path(resource_uuid):
     return 'marketplace-provider-resources/%s/team/' % resource_uuid
 
 
-def read_teams(client, resources, states):
-    """{allocation uuid: its team} for each allocation whose state is in states.
+def read_teams(client, resources, states, parallel=1):
+    """{allocation uuid: its team} for each allocation whose state is in states; `parallel` reads at the same time.
 
     The API has no bulk endpoint for teams, so this costs one GET per allocation read (7.0.7 does not paginate the
     team; 8.x may, and client.list follows Link either way).
     """
-    return dict((resource['uuid'], client.list(team_path(resource['uuid'])))
-                for resource in resources if resource.get('state') in states)
+    uuids = [resource['uuid'] for resource in resources if resource.get('state') in states]
+    return dict(zip(uuids, each(client, uuids, lambda worker, uuid: worker.list(team_path(uuid)), parallel)))
 
 
 def members(resources, teams):

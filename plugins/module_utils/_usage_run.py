@@ -18,6 +18,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._client import normali
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
     PuhuriApiError, client_from_module, fail_api, fail_bulk, uuid_problem,
 )
+from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem
 from ansible_collections.puhuri.core.plugins.module_utils._usage import (
     REPORTABLE_STATES, allowed_types, amounts, billing_period, format_amount, month_of, parse_period, parse_user_usages,
     parse_usages, period_date, period_text, plan_usage, plan_user_usages, recorded_usages, server_time, user_amounts,
@@ -102,8 +103,9 @@ class UsageReport(object):
     """Read, plan and write the usage of a list of allocations (the single form is a list of one)."""
 
     def __init__(self, client, allocations, single, check_mode=False, period=None, allow_decrease=False,
-                 skip_unknown=False, filters=None, warn=None):
+                 skip_unknown=False, filters=None, warn=None, parallel=1):
         self.client = client
+        self.parallel = parallel          # allocations whose usage is sent at the same time
         self.check_mode = check_mode
         self.requested_period = period    # 'YYYY-MM' or None: the server's current month
         self.allow_decrease = allow_decrease
@@ -148,8 +150,7 @@ class UsageReport(object):
                 return ('period %s is a past month, but this server records usage only for its current month (%s): '
                         'it does not take a date (Waldur before 7.9, such as 7.0.7); nothing was sent'
                         % (period_text(self.period), period_text(self.current)))
-            for allocation in self.pending():
-                self.write(allocation)
+            each(self.client, [a for a in self.pending() if a.plan.changed], self.write, self.parallel)
         for allocation in self.pending():
             if allocation.users:
                 self.report_users(allocation)
@@ -291,15 +292,14 @@ class UsageReport(object):
 
     # ------------------------------------------------------------------ write
 
-    def write(self, allocation):
+    def write(self, client, allocation):
+        """set_usage for one allocation whose totals differ, with client (one worker's)."""
         plan = allocation.plan
-        if not plan.changed:
-            return
         body = {'resource': allocation.uuid, 'usages': plan.body_usages}
         if self.send_date:
             body['date'] = period_date(self.period)
         try:
-            response = self.client.request('POST', SET_USAGE, body=body, expected=(201,), retry_safe=True)
+            response = client.request('POST', SET_USAGE, body=body, expected=(201,), retry_safe=True)
         except PuhuriApiError as error:
             if error.uncertain:
                 self.read_back(allocation, error)
@@ -418,8 +418,7 @@ def input_problems(params):
     problems = []
     if params['period'] is not None and parse_period(params['period']) is None:
         problems.append('period must be a month as YYYY-MM, e.g. 2026-11, got %r' % params['period'][:40])
-    for key in ('provider_uuid', 'offering_uuid'):
-        problem = uuid_problem(key, params[key])
+    for problem in [uuid_problem(key, params[key]) for key in ('provider_uuid', 'offering_uuid')] + [parallel_problem(params['parallel'])]:
         if problem:
             problems.append(problem)
     if params['allocations'] is not None:
@@ -478,7 +477,7 @@ def run_module(module):
     filters = dict((key, normalize_uuid(params[key])) for key in ('provider_uuid', 'offering_uuid') if params[key] is not None)
     report = UsageReport(client, allocations, single, check_mode=module.check_mode, period=params['period'],
                          allow_decrease=params['allow_decrease'], skip_unknown=params['skip_unknown'], filters=filters,
-                         warn=module.warn)
+                         warn=module.warn, parallel=params['parallel'])
     try:
         stop = report.run()
     except PuhuriApiError as error:

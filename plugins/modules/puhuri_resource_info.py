@@ -102,6 +102,13 @@ options:
         hides only values it knows to be secret, and a returned body is not one of them."
     type: bool
     default: false
+  parallel:
+    description:
+      - With O(include=[team]), how many team reads are in flight at the same time, from 1 (one after the other)
+        to 32. Each worker has its own HTTP session; a C(429) answer (C(Retry-After)) slows every worker.
+      - The same reads are sent whatever the value; the results are in the same order.
+    type: int
+    default: 4
 notes:
   - A resource is C(Creating) from the moment its order exists, including while the order still waits for the
     provider (C(pending-provider)).
@@ -243,6 +250,7 @@ def main():
             include=dict(type='list', elements='str', choices=['team', 'orders'], default=[]),
             team_states=dict(type='list', elements='str', default=['OK']),
             include_report_bodies=dict(type='bool', default=False),
+            parallel=dict(type='int', default=4),
         ),
         supports_check_mode=True,
     )

@@ -175,6 +175,15 @@ options:
       - The offering. In the bulk form it narrows the listings the module reads; in the single form the allocation
         must belong to it.
     type: str
+  parallel:
+    description:
+      - Bulk form. How many allocations are worked on at the same time, from 1 (one after the other) to 32. Each
+        allocation's own steps are still sent in order (approve, backend ID, report, finish); writes to different
+        allocations overlap, which saves a round trip per write across a network.
+      - Each worker has its own HTTP session; a C(429) answer (C(Retry-After)) slows every worker, not just one.
+      - The same requests are sent whatever the value, and the results are in the order of O(allocations).
+    type: int
+    default: 4
 notes:
   - The token must be the provider organisation's owner's to approve, reject, finish or fail orders (Waldur's
     default roles); a service-provider or offering manager gets a clear error naming the action. The backend ID and
@@ -378,6 +387,7 @@ def main():
                 uuid=dict(type='str', required=True, aliases=['resource_uuid']), **allocation_options())),
             provider_uuid=dict(type='str'),
             offering_uuid=dict(type='str'),
+            parallel=dict(type='int', default=4),
             **allocation_options()
         ),
         mutually_exclusive=[('uuid', 'allocations')] + [('allocations', key) for key in ALLOCATION_KEYS],

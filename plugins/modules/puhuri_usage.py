@@ -151,6 +151,13 @@ options:
         local accounts that are not Puhuri allocations.
     type: bool
     default: false
+  parallel:
+    description:
+      - Bulk form. How many allocations' usage is sent at the same time, from 1 (one after the other) to 32.
+        Each worker has its own HTTP session; a C(429) answer (C(Retry-After)) slows every worker, not just one.
+      - The same requests are sent whatever the value, and the results are in the order of O(allocations).
+    type: int
+    default: 4
 notes:
   - Usage can be reported only for allocations in state C(OK), C(Updating) or C(Terminating); others fail (or are
     skipped, see O(skip_unknown)) before anything is sent for them.
@@ -326,6 +333,7 @@ def main():
             provider_uuid=dict(type='str'),
             offering_uuid=dict(type='str'),
             skip_unknown=dict(type='bool', default=False),
+            parallel=dict(type='int', default=4),
         ),
         mutually_exclusive=[('resource_uuid', 'allocations'), ('usages', 'allocations'),
                             ('resource_uuid', 'provider_uuid'), ('resource_uuid', 'offering_uuid')],

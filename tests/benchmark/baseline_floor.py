@@ -9,6 +9,7 @@ it handles what the benchmark declares (allocations that should be OK) and stops
 
   python baseline_floor.py provision --api-url URL --token T --provider-uuid P --input allocations.json
   python baseline_floor.py usage --api-url URL --token T --provider-uuid P --input usage.csv
+  ... [--parallel P]   the concurrent floor: P threads, each with its own session, each allocation's writes in order
 
 Reads: the provider's resources in pages of 200 with only the fields compared; the open orders in one listing,
 and only when some allocation is still Creating; this month's usage rows of the offerings concerned.
@@ -21,6 +22,8 @@ import csv
 import datetime
 import json
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import requests
@@ -29,10 +32,25 @@ PAGE_SIZE = 200
 
 
 class Api(object):
-    def __init__(self, url, token):
+    def __init__(self, url, token, parallel=1):
         self.url = url.rstrip('/') + '/'
-        self.session = requests.Session()
-        self.session.headers.update({'Authorization': 'Token %s' % token, 'Accept': 'application/json'})
+        self.token = token
+        self.parallel = parallel
+        self.local = threading.local()  # one session per thread: a requests.Session is not thread-safe
+
+    @property
+    def session(self):
+        if not hasattr(self.local, 'session'):
+            self.local.session = requests.Session()
+            self.local.session.headers.update({'Authorization': 'Token %s' % self.token, 'Accept': 'application/json'})
+        return self.local.session
+
+    def each(self, work, items):
+        """work(item) for every item, on `parallel` threads (in this one when 1)."""
+        if self.parallel <= 1:
+            return [work(item) for item in items]
+        with ThreadPoolExecutor(self.parallel) as pool:
+            return list(pool.map(work, items))
 
     def list(self, path, params):
         """Every item, following Link rel="next"."""
@@ -63,7 +81,7 @@ def provision(api, provider_uuid, allocations):
         for order in api.list('marketplace-orders/', [('provider_uuid', provider_uuid), ('state', 'pending-provider'),
                                                       ('state', 'executing')]):
             orders[order['marketplace_resource_uuid']] = order
-    writes = 0
+    plans = []
     for wanted in allocations:
         if wanted['state'] != 'ok':
             raise SystemExit('the floor script only declares allocations OK, got %r' % wanted['state'])
@@ -81,10 +99,14 @@ def provision(api, provider_uuid, allocations):
             steps.append(('marketplace-provider-resources/%s/submit_report/' % wanted['uuid'], {'report': wanted['report']}))
         if order_state == 'executing':
             steps.append(('marketplace-orders/%s/set_state_done/' % order['uuid'], None))
+        if steps:
+            plans.append(steps)
+
+    def send(steps):
         for path, body in steps:
             api.post(path, body)
-        writes += len(steps)
-    return writes
+    api.each(send, plans)
+    return sum(len(steps) for steps in plans)
 
 
 def report_usage(api, provider_uuid, rows):
@@ -101,16 +123,15 @@ def report_usage(api, provider_uuid, rows):
         for item in api.list('marketplace-component-usages/', [('offering_uuid', offering_uuid), ('billing_period', period),
                                                                ('field', 'resource_uuid'), ('field', 'type'), ('field', 'usage')]):
             reported.setdefault(item['resource_uuid'], {})[item['type']] = Decimal(item['usage'])
-    writes = 0
+    bodies = []
     for resource_uuid, amounts in wanted.items():
         have = reported.get(resource_uuid, {})
         if all(have.get(component) == amount for component, amount in amounts.items()):
             continue
-        api.post('marketplace-component-usages/set_usage/', {
-            'resource': resource_uuid,
-            'usages': [{'type': component, 'amount': '%.2f' % amount} for component, amount in sorted(amounts.items())]})
-        writes += 1
-    return writes
+        bodies.append({'resource': resource_uuid,
+                       'usages': [{'type': component, 'amount': '%.2f' % amount} for component, amount in sorted(amounts.items())]})
+    api.each(lambda body: api.post('marketplace-component-usages/set_usage/', body), bodies)
+    return len(bodies)
 
 
 def main(argv=None):
@@ -121,10 +142,11 @@ def main(argv=None):
     parser.add_argument('--provider-uuid', required=True)
     parser.add_argument('--input', required=True,
                         help='allocations as a JSON list (provision) or usage rows as CSV backend_id,component,amount (usage)')
+    parser.add_argument('--parallel', type=int, default=1, help='threads sending writes to different allocations (default 1)')
     args = parser.parse_args(argv)
     with open(args.input) as handle:
         data = json.load(handle) if args.work == 'provision' else list(csv.DictReader(handle))
-    api = Api(args.api_url, args.token)
+    api = Api(args.api_url, args.token, args.parallel)
     if args.work == 'provision':
         writes = provision(api, args.provider_uuid, data)
     else:

@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The benchmark of issue #7: a whole provider site through the roles, against the floor and a naive playbook.
 
-  python tests/benchmark/run.py [--n 1000] [--n 5000] [--naive-sample K] [--repeat R] [--latency-ms MS]
-                                [--clients roles,floor,naive] [--markdown FILE]
+  python tests/benchmark/run.py [--n 1000] [--n 5000] [--naive-sample K] [--repeat R] [--latency-ms MS ...]
+                                [--parallel P] [--clients roles,floor,cfloor,naive] [--markdown FILE]
 
 Per N it starts the emulator in a process of its own (tests/benchmark/serve.py) with a site of N Slurm
 allocations, a tenth of them waiting for the provider, and measures four cases; each client starts from the same site:
@@ -13,11 +13,15 @@ allocations, a tenth of them waiting for the provider, and measures four cases; 
   2 provision again the same, nothing to do
   3 usage           playbooks/report_usage.yml: N allocations x 3 components
   4 usage again     the same, nothing to do
-with three clients: roles (the collection), (a) floor = baseline_floor.py (requests, fewest calls), (b) naive =
+with four clients: roles (the collection, puhuri_parallel P), (a) floor = baseline_floor.py (requests, fewest calls,
+one after the other), (c) concurrent floor = the same script with the same requests on P threads, (b) naive =
 naive_*.yml (one module run per allocation). With --naive-sample K, (b) runs on K allocations (the same share
 waiting), its requests are scaled by N/K and its time beyond the playbook's start-up too: rows marked "extrapolated".
 Requests are counted from the emulator's log; memory is the peak of the whole process tree (see measure.py).
---latency-ms delays every answer of the emulator, as a portal across a network does (0 measures the clients alone).
+--latency-ms delays every answer of the emulator, as a portal across a network does (0 measures the clients alone);
+repeat it (--latency-ms 0 --latency-ms 25 --latency-ms 50) for a table per latency. The ratios time / (a) and
+time / (c) compare each client with the two floors in the same run; "beyond start-up" is the time minus the
+ansible-playbook start-up (one ping task) of the same run.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -96,13 +100,15 @@ def count(log, n):
 
 
 class Bench(object):
-    def __init__(self, n, waiting, naive_sample, workdir, latency_ms=0.0):
+    def __init__(self, n, waiting, naive_sample, workdir, latency_ms=0.0, parallel=1):
         self.n = n
+        self.parallel = parallel
         self.waiting = waiting
         self.workdir = workdir
         self.emu = Emulator(n, waiting, latency_ms)
         self.collections = source_collections_path()
-        self.connection = {'puhuri_api_url': self.emu.url, 'puhuri_api_token': self.emu.token, 'puhuri_provider_uuid': site.PROVIDER_UUID}
+        self.connection = {'puhuri_api_url': self.emu.url, 'puhuri_api_token': self.emu.token, 'puhuri_provider_uuid': site.PROVIDER_UUID,
+                           'puhuri_parallel': parallel}
         self.allocations = site.declared(n)
         self.usage_rows = site.usage(n)
         self.usage_csv = os.path.join(workdir, 'usage.csv')
@@ -137,14 +143,17 @@ class Bench(object):
         return self.four_cases(lambda: self.playbook(os.path.join(REPO, 'playbooks', 'provision.yml'), provision),
                                lambda: self.playbook(os.path.join(REPO, 'playbooks', 'report_usage.yml'), usage))
 
-    def floor(self):
+    def floor(self, parallel=1):
         provision = self.write('floor-provision.json', self.allocations)
         usage = self.usage_csv
 
         def script(work, path):
             return measure.run([sys.executable, os.path.join(HERE, 'baseline_floor.py'), work, '--api-url', self.emu.url, '--token',
-                                self.emu.token, '--provider-uuid', site.PROVIDER_UUID, '--input', path])
+                                self.emu.token, '--provider-uuid', site.PROVIDER_UUID, '--input', path, '--parallel', str(parallel)])
         return self.four_cases(lambda: script('provision', provision), lambda: script('usage', usage))
+
+    def cfloor(self):
+        return self.floor(self.parallel)
 
     def naive(self):
         chosen = set(site.allocation_uuid(i) for i in self.sample)
@@ -221,21 +230,58 @@ def fmt(number, digits=0):
     return ('%.' + str(digits) + 'f') % number
 
 
-def table(results, naive_label):
-    """One Markdown row per case and client; ratios against (a) and (b) when those ran."""
-    floor, naive = results.get('(a) floor'), results.get('(b) naive')
-    lines = ['| case | client | wall s | GET | of which listing pages | per-allocation GET | other GET | POST | requests / allocation |'
-             ' peak RSS MB (tree) | peak PSS MB (tree) | largest process MB | time / (a) | (b) / time |', '|' + ' --- |' * 14]
+def table(results, naive_label, ansible_start):
+    """One Markdown row per case and client; ratios against (a), (c) and (b) when those ran."""
+    floor, cfloor, naive = results.get('(a) floor'), results.get('(c) concurrent floor'), results.get('(b) naive')
+    lines = ['| case | client | wall s | beyond start-up s | GET | of which listing pages | per-allocation GET | other GET | POST |'
+             ' requests / allocation | peak RSS MB (tree) | peak PSS MB (tree) | largest process MB | time / (a) | time / (c) |'
+             ' (b) / time |', '|' + ' --- |' * 16]
     for case in CASES:
         for client, runs in results.items():
             result, counts = runs[case]
             listing = ' + '.join('%s %s' % (name, fmt(pages)) for name, pages in sorted(counts['listing'].items())) or '0'
-            lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
                 case, client + (' (%s)' % naive_label if client == '(b) naive' and naive_label else ''), fmt(result.wall, 2),
-                fmt(counts['GET']), listing, fmt(counts['per_allocation_get']), fmt(counts['other_get']), fmt(counts['POST']),
+                fmt(result.wall - ansible_start, 2) if client in ('roles', '(b) naive') else '-', fmt(counts['GET']), listing,
+                fmt(counts['per_allocation_get']), fmt(counts['other_get']), fmt(counts['POST']),
                 fmt(counts['per_allocation'], 3), fmt(result.peak_rss_mb), fmt(result.peak_pss_mb), fmt(result.peak_single_mb),
-                fmt(result.wall / floor[case][0].wall, 2) if floor else '-', fmt(naive[case][0].wall / result.wall, 1) if naive else '-'))
+                fmt(result.wall / floor[case][0].wall, 2) if floor else '-', fmt(result.wall / cfloor[case][0].wall, 2) if cfloor else '-',
+                fmt(naive[case][0].wall / result.wall, 1) if naive else '-'))
     return '\n'.join(lines)
+
+
+def one_site(args, n, latency_ms):
+    """Every client on a site of n allocations behind latency_ms: the Markdown heading, notes and table."""
+    waiting = int(round(n * args.waiting))
+    workdir = tempfile.mkdtemp(prefix='puhuri-bench-')
+    bench = Bench(n, waiting, args.naive_sample, workdir, latency_ms, args.parallel)
+    try:
+        ansible_start, python_start = bench.startup()
+        results = collections.OrderedDict()
+        clients = args.clients.split(',')
+        for name, label in (('roles', 'roles'), ('floor', '(a) floor'), ('cfloor', '(c) concurrent floor'), ('naive', '(b) naive')):
+            if name in clients:
+                print('N=%d: running %s ...' % (n, label), file=sys.stderr)
+                results[label] = best_of([getattr(bench, name)() for _repeat in range(args.repeat)])
+    finally:
+        bench.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    sampled = len(bench.sample) < n
+    heading = '## N = %d allocations (%d waiting), page size %d, emulator latency %g ms, parallel %d, best of %d' % (
+        n, waiting, site.PAGE_SIZE, latency_ms, args.parallel, args.repeat)
+    text = [heading, '',
+            'Start-up alone: ansible-playbook with one ping task %.2f s (peak RSS %.0f MB, PSS %.0f MB); '
+            'python -c "import requests" %.2f s.' % (ansible_start.wall, ansible_start.peak_rss_mb, ansible_start.peak_pss_mb, python_start.wall),
+            'Expected at the floor: provision %d+%d GET, %d writes; again %d GET, 0 writes; usage %d+1 GET, %d writes; '
+            'again %d+%d GET, 0 writes.' % (site.pages(n), site.pages(waiting), 4 * waiting, site.pages(n), site.pages(n), n,
+                                            site.pages(n), site.pages(3 * n))]
+    if sampled:
+        text.append('(b) ran on %d of the %d allocations, the same share waiting; its request counts are scaled x%.1f and its '
+                    'time is start-up + (time - start-up) x%.1f (extrapolated).'
+                    % (len(bench.sample), n, n / float(len(bench.sample)), n / float(len(bench.sample))))
+    text.append('')
+    text.extend([table(results, 'extrapolated' if sampled else '', ansible_start.wall), ''])
+    return '\n'.join(text)
 
 
 def main(argv=None):
@@ -244,47 +290,22 @@ def main(argv=None):
     parser.add_argument('--waiting', type=float, default=0.1, help='share of the allocations waiting for the provider (default 0.1)')
     parser.add_argument('--naive-sample', type=int, default=0, metavar='K',
                         help='run the naive playbook on K allocations and extrapolate to N (default: all N)')
-    parser.add_argument('--clients', default='roles,floor,naive', help='comma list of roles, floor, naive')
-    parser.add_argument('--latency-ms', type=float, default=0.0,
-                        help='the emulator answers every API call this much later, like a portal across a network (default 0)')
+    parser.add_argument('--clients', default='roles,floor,cfloor,naive', help='comma list of roles, floor, cfloor, naive')
+    parser.add_argument('--latency-ms', type=float, action='append',
+                        help='the emulator answers every API call this much later, like a portal across a network '
+                             '(repeatable, a table each; default 0)')
+    parser.add_argument('--parallel', type=int, default=8, metavar='P',
+                        help='puhuri_parallel of the roles and the threads of (c) the concurrent floor (default 8)')
     parser.add_argument('--repeat', type=int, default=1, metavar='R',
                         help='run each client R times from a fresh site; per case the shortest time and the highest memory count')
     parser.add_argument('--markdown', help='also append the tables to this file')
     args = parser.parse_args(argv)
     output = []
     for n in args.n or [1000]:
-        waiting = int(round(n * args.waiting))
-        workdir = tempfile.mkdtemp(prefix='puhuri-bench-')
-        bench = Bench(n, waiting, args.naive_sample, workdir, args.latency_ms)
-        try:
-            ansible_start, python_start = bench.startup()
-            results = collections.OrderedDict()
-            clients = args.clients.split(',')
-            for name, label in (('roles', 'roles'), ('floor', '(a) floor'), ('naive', '(b) naive')):
-                if name in clients:
-                    print('N=%d: running %s ...' % (n, label), file=sys.stderr)
-                    results[label] = best_of([getattr(bench, name)() for _repeat in range(args.repeat)])
-        finally:
-            bench.close()
-            shutil.rmtree(workdir, ignore_errors=True)
-        sampled = len(bench.sample) < n
-        heading = '## N = %d allocations (%d waiting), page size %d, emulator latency %g ms, best of %d' % (
-            n, waiting, site.PAGE_SIZE, args.latency_ms, args.repeat)
-        text = [heading, '',
-                'Start-up alone: ansible-playbook with one ping task %.2f s (peak RSS %.0f MB, PSS %.0f MB); '
-                'python -c "import requests" %.2f s.' % (ansible_start.wall, ansible_start.peak_rss_mb, ansible_start.peak_pss_mb, python_start.wall),
-                'Expected at the floor: provision %d+%d GET, %d writes; again %d GET, 0 writes; usage %d+1 GET, %d writes; '
-                'again %d+%d GET, 0 writes.' % (site.pages(n), site.pages(waiting), 4 * waiting, site.pages(n), site.pages(n), n,
-                                                site.pages(n), site.pages(3 * n))]
-        if sampled:
-            text.append('(b) ran on %d of the %d allocations, the same share waiting; its request counts are scaled x%.1f and its '
-                        'time is start-up + (time - start-up) x%.1f (extrapolated).'
-                        % (len(bench.sample), n, n / float(len(bench.sample)), n / float(len(bench.sample))))
-        text.append('')
-        text.extend([table(results, 'extrapolated' if sampled else ''), ''])
-        output.append('\n'.join(text))
-        print(output[-1])
-        sys.stdout.flush()
+        for latency_ms in args.latency_ms or [0.0]:
+            output.append(one_site(args, n, latency_ms))
+            print(output[-1])
+            sys.stdout.flush()
     if args.markdown:
         with open(args.markdown, 'a') as handle:
             handle.write('\n'.join(output) + '\n')

@@ -105,8 +105,7 @@ class Emulator(object):
     # ------------------------------------------------------------ life cycle
 
     def start(self):
-        self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((self.host, self.port), Handler)
         self._httpd.emulator = self
         self.port = self._httpd.server_address[1]
         if self.tls:
@@ -338,6 +337,15 @@ class Emulator(object):
         elif req.method != 'GET':
             return json_response(405, {'detail': 'Method "%s" not allowed.' % req.method})
         return json_response(200, self.faults.describe())
+
+
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, so answers delayed by --latency-ms overlap as a real portal's do."""
+
+    daemon_threads = True
+    # socketserver's default backlog of 5 drops the connects of a client opening more sessions at once (parallel
+    # workers); each dropped SYN costs the client a 1 s retransmit, which would be measured as the client's time.
+    request_queue_size = 64
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -6,7 +6,8 @@
 
 The benchmark site (tests/benchmark/site.py) of N allocations, a tenth waiting for the provider, through the two
 playbooks as an operator runs them. Request counts only (from the emulator's log), never wall time:
-the full listing is ceil(N / 200) pages, no GET per allocation, exactly the writes needed, none on the second run.
+the full listing is ceil(N / 200) pages, no GET per allocation, exactly the writes needed, none on the second run,
+one allocation after the other (puhuri_parallel 1) and with writes to several at the same time (8).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -70,10 +71,11 @@ def run_twice(emu, run_play, playbook, extravars):
     return log
 
 
-def test_provision_a_site_at_the_floor(bench_site, run_play):
+@pytest.mark.parametrize('parallel', [1, 8])
+def test_provision_a_site_at_the_floor(bench_site, run_play, parallel):
     emu = bench_site
     playbook = os.path.join(REPO_ROOT, 'playbooks', 'provision.yml')
-    extravars = dict(connection(emu), puhuri_allocations=site.declared(N))
+    extravars = dict(connection(emu), puhuri_allocations=site.declared(N), puhuri_parallel=parallel)
     waiting = sorted(site.waiting_indexes(N, WAITING))
     orders = dict((i, [o.uuid for o in emu.store.orders_of(emu.store.resources[site.allocation_uuid(i)])][0]) for i in waiting)
 
@@ -117,7 +119,8 @@ def test_provision_a_site_at_the_floor(bench_site, run_play):
             ('OK', wanted['backend_id'], wanted['report'])
 
 
-def test_report_a_site_usage_at_the_floor(bench_site, run_play, tmp_path):
+@pytest.mark.parametrize('parallel', [1, 8])
+def test_report_a_site_usage_at_the_floor(bench_site, run_play, tmp_path, parallel):
     emu = bench_site
     # Usage can be reported for OK allocations only: the waiting ones are finished first, directly in the emulator.
     for i in site.waiting_indexes(N, WAITING):
@@ -127,7 +130,7 @@ def test_report_a_site_usage_at_the_floor(bench_site, run_play, tmp_path):
     usage_csv = tmp_path / 'usage.csv'
     usage_csv.write_text(site.usage_csv(N))
     playbook = os.path.join(REPO_ROOT, 'playbooks', 'report_usage.yml')
-    extravars = dict(connection(emu), puhuri_usage_file=str(usage_csv))
+    extravars = dict(connection(emu), puhuri_usage_file=str(usage_csv), puhuri_parallel=parallel)
 
     log = run_twice(emu, run_play, playbook, extravars)
 
