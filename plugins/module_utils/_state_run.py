@@ -351,7 +351,7 @@ class StateRun(object):
             allocation.new_order = normalize_uuid(answer['order_uuid'])
             return action
         if action == 'set_slurm_state_ok':
-            self.client.post(SLURM_REMOTE + allocation.uuid + '/set_state/', step.body)
+            client.post(SLURM_REMOTE + allocation.uuid + '/set_state/', step.body)
             return action
         if action in ('set_backend_id', 'submit_report'):
             # Sending either twice has the effect of sending it once, so the client may re-send it after a fault.

@@ -302,12 +302,12 @@ class UsageReport(object):
             response = client.request('POST', SET_USAGE, body=body, expected=(201,), retry_safe=True)
         except PuhuriApiError as error:
             if error.uncertain:
-                self.read_back(allocation, error)
+                self.read_back(client, allocation, error)
             else:
                 allocation.fail(str(error))
             return
         if self.send_date:
-            self.confirm_past_month(allocation)
+            self.confirm_past_month(client, allocation)
             return
         written_at = server_time(response.headers)
         if written_at is not None and month_of(written_at) != self.period:
@@ -317,16 +317,16 @@ class UsageReport(object):
                             'recorded for %(new)s; correct %(new)s (with allow_decrease: true)'
                             % {'new': period_text(month_of(written_at)), 'old': period_text(self.period)})
 
-    def held(self, allocation):
-        """{type: '13.00'} the server holds for the allocation and the period, read again."""
-        rows = self.client.list(USAGES, params={'billing_period': billing_period(self.period),
+    def held(self, client, allocation):
+        """{type: '13.00'} the server holds for the allocation and the period, read again (with the worker's client)."""
+        rows = client.list(USAGES, params={'billing_period': billing_period(self.period),
                                                 'resource_uuid': allocation.uuid}, fields=USAGE_FIELDS)
         return amounts(recorded_usages(rows).get(allocation.uuid, {}))
 
-    def confirm_past_month(self, allocation):
+    def confirm_past_month(self, client, allocation):
         """After a set_usage with `date`: read the month back, so the result says what the server recorded there."""
         try:
-            held = self.held(allocation)
+            held = self.held(client, allocation)
         except PuhuriApiError as error:
             allocation.fail('reported for the past month %s, but reading it back failed: %s' % (period_text(self.period), error))
             return
@@ -397,10 +397,10 @@ class UsageReport(object):
         for item in items:
             self.client.request('POST', path + 'set_user_usage/', body=item, expected=(201,), retry_safe=True)
 
-    def read_back(self, allocation, error):
+    def read_back(self, client, allocation, error):
         """After a set_usage whose answer was lost: what the server holds decides `changed` and whether it failed."""
         try:
-            held = self.held(allocation)
+            held = self.held(client, allocation)
         except PuhuriApiError as read_error:
             allocation.changed = True  # the write may have landed; never claim it did not
             allocation.fail('%s; reading the usage back failed too (%s): it may or may not have been recorded, run the '
