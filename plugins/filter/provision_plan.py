@@ -23,7 +23,7 @@ description:
 
 author:
   - puhuri.core developers (@puhuri)
-positional: _input, listed, policy, hook_results, active, update_policy, terminate_policy
+positional: _input, listed, policy, hook_results, active, update_policy, terminate_policy, rules
 options:
   _input:
     description:
@@ -74,6 +74,17 @@ options:
     type: str
     choices: [leave, approve, reject]
     default: leave
+  rules:
+    description:
+      - Triage rules (see the filter puhuri.core.triage for their format) for the orders nobody declared, before the
+        policies. The first matching rule decides (V(approve), V(reject) or V(leave)); an order no rule matches
+        follows O(policy), O(update_policy) or O(terminate_policy). A declaration always wins over the rules.
+      - Decided as the policies decide, approve and reject become the declarations those make (for a rejected
+        Update order, the current limits). The rule that decided each order is in RV(_value.triaged).
+      - Bad rules raise an error naming the rule, before anything is read or sent.
+    type: list
+    elements: dict
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -102,6 +113,12 @@ _value:
       description: The listed C(Creating) allocations that are not declared, as C(uuid) and C(name).
       type: list
       elements: dict
+    triaged:
+      description:
+        - One entry per order a triage rule decided, with C(uuid) and C(name) of the allocation, C(type) (C(Create),
+          C(Update) or C(Terminate)), C(decision) and C(rule) (its name).
+      type: list
+      elements: dict
     updates:
       description:
         - The allocations whose Update order is being approved, each with C(declared), C(order), C(old_limits) (the
@@ -121,6 +138,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._triage import TriageRuleError, decide, validate_rules
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
     declaration_problems, declared_state, repeated, whole_number,
 )
@@ -145,8 +163,12 @@ def with_hook_results(entry, hook_results):
     return entry
 
 
-def plan_problems(declared, policy='leave', update_policy='leave', terminate_policy='leave'):
+def plan_problems(declared, policy='leave', update_policy='leave', terminate_policy='leave', rules=None):
     """Every problem of the role's input at once, each naming the variable and field; never a report body."""
+    try:
+        validate_rules(rules or [])
+    except TriageRuleError as error:
+        return ['puhuri_triage_rules: %s' % error]
     for name, value in (('puhuri_undeclared_policy', policy), ('puhuri_update_policy', update_policy),
                         ('puhuri_terminate_policy', terminate_policy)):
         if value not in POLICIES:
@@ -163,10 +185,11 @@ def plan_problems(declared, policy='leave', update_policy='leave', terminate_pol
 
 
 def provision_plan(declared, listed, policy='leave', hook_results=None, active=None, update_policy='leave',
-                   terminate_policy='leave'):
-    problems = plan_problems(declared, policy, update_policy, terminate_policy)
+                   terminate_policy='leave', rules=None):
+    problems = plan_problems(declared, policy, update_policy, terminate_policy, rules)
     if problems:
         raise AnsibleFilterError('; '.join(problems))
+    triage = Triage(rules)
     entries = [normalized(item) for item in declared]
     by_uuid = dict((entry['uuid'], entry) for entry in entries)
 
@@ -179,24 +202,55 @@ def provision_plan(declared, listed, policy='leave', hook_results=None, active=N
         entry = by_uuid.get(uuid)
         if entry is None:
             undeclared.append(dict(uuid=uuid, name=resource.get('name')))
-            if policy in POLICY_STATE:
-                extra.append(dict(uuid=uuid, state=POLICY_STATE[policy]))
-            approving = policy == 'approve'
+            decision, comment = triage.decide(resource, {'type': 'Create', 'limits': resource.get('limits')}, policy)
+            if decision in POLICY_STATE:
+                extra.append(with_comment(dict(uuid=uuid, state=POLICY_STATE[decision]), comment))
+            approving = decision == 'approve'
         else:
             approving = entry.get('state') == 'ok'
         if approving:
             approve.append(dict(resource, declared=entry or {}))
-    update, teardown, left = pending_orders(active or [], by_uuid, extra, update_policy, terminate_policy)
+    update, teardown, left = pending_orders(active or [], by_uuid, extra, update_policy, terminate_policy, triage)
     allocations = [with_hook_results(entry, hook_results) for entry in entries + extra]
     return dict(allocations=allocations, approve=approve, undeclared=undeclared, updates=update, teardowns=teardown,
-                left=left)
+                left=left, triaged=triage.decided)
+
+
+class Triage(object):
+    """The triage rules, asked for each order nobody declared; the policy answers where no rule matches."""
+
+    def __init__(self, rules):
+        self.rules = rules or []
+        self.decided = []
+
+    def decide(self, resource, order, policy):
+        """(decision, rejection comment or None) for one order."""
+        if not self.rules:
+            return policy, None
+        attributes = {'old_limits': order.get('old_limits')} if order.get('type') == 'Update' else {}
+        [decision] = decide([dict(order, uuid=order.get('uuid'), marketplace_resource_uuid=resource.get('uuid'),
+                                  resource_name=resource.get('name'), offering_uuid=resource.get('offering_uuid'),
+                                  offering_name=resource.get('offering_name'), plan_uuid=resource.get('plan_uuid'),
+                                  plan_name=resource.get('plan_name'), project_name=resource.get('project_name'),
+                                  customer_name=resource.get('customer_name'), attributes=attributes)], self.rules)
+        if decision['rule'] is None:
+            return policy, None
+        self.decided.append(dict(uuid=normalize_uuid(resource['uuid']), name=resource.get('name'), type=order.get('type'),
+                                 decision=decision['decision'], rule=decision['rule']))
+        return decision['decision'], decision['comment']
+
+
+def with_comment(entry, comment):
+    if comment:
+        entry['rejection_comment'] = comment
+    return entry
 
 
 def limits_as_ints(limits):
     return dict((key, whole_number(value)) for key, value in (limits or {}).items())
 
 
-def pending_orders(active, by_uuid, extra, update_policy, terminate_policy):
+def pending_orders(active, by_uuid, extra, update_policy, terminate_policy, triage=None):
     """(update, teardown, left) of the pending-provider Update and Terminate orders of `active`; the declarations
     the policies make are added to by_uuid's entries or appended to extra."""
     update, teardown, left = [], [], []
@@ -212,20 +266,24 @@ def pending_orders(active, by_uuid, extra, update_policy, terminate_policy):
             if order['type'] == 'Update':
                 requested = dict(current, **limits_as_ints(order.get('limits')))
                 if 'limits' not in entry:
-                    if update_policy == 'leave':
+                    decision, comment = triage.decide(resource, order, update_policy) if triage else (update_policy, None)
+                    with_comment(entry, comment)
+                    if decision == 'leave':
                         left.append(dict(uuid=uuid, name=resource.get('name'), order_type='Update'))
                         continue
-                    entry['limits'] = order.get('limits') if update_policy == 'approve' else resource.get('limits')
+                    entry['limits'] = order.get('limits') if decision == 'approve' else resource.get('limits')
                 if dict(current, **limits_as_ints(entry['limits'])) == requested:
                     entry.setdefault('state', 'ok')  # the update hook runs first: approve and finish in one run
                     update.append(dict(resource, declared=entry, order=order, old_limits=order.get('old_limits'),
                                        new_limits=order.get('limits')))
             else:
                 if 'state' not in entry:
-                    if terminate_policy == 'leave':
+                    decision, comment = triage.decide(resource, order, terminate_policy) if triage else (terminate_policy, None)
+                    with_comment(entry, comment)
+                    if decision == 'leave':
                         left.append(dict(uuid=uuid, name=resource.get('name'), order_type='Terminate'))
                         continue
-                    entry['state'] = POLICY_STATE[terminate_policy] if terminate_policy == 'approve' else 'ok'
+                    entry['state'] = POLICY_STATE[decision] if decision == 'approve' else 'ok'
                 if entry['state'] == 'terminated':
                     teardown.append(dict(resource, declared=entry, order=order))
             if uuid not in by_uuid:

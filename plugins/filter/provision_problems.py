@@ -17,7 +17,7 @@ description:
     shown in a task that is not C(no_log) (on ansible-core 2.16 a C(no_log) task hides its error message).
 author:
   - puhuri.core developers (@puhuri)
-positional: _input, policy, update_policy, terminate_policy
+positional: _input, policy, update_policy, terminate_policy, rules
 options:
   _input:
     description: The declared allocations, as for puhuri.core.provision_plan.
@@ -35,6 +35,11 @@ options:
     description: The policy for pending Terminate orders, as for puhuri.core.provision_plan.
     type: str
     default: leave
+  rules:
+    description: The triage rules, as for puhuri.core.provision_plan; a bad rule is a problem naming the rule.
+    type: list
+    elements: dict
+    default: []
 '''
 
 EXAMPLES = r'''

@@ -57,6 +57,8 @@ def provision_summary(result, plan, policy='leave', check_mode=False):
     undeclared = plan.get('undeclared') or []
     names = ', '.join(str(a.get('name')) for a in undeclared)
     lines.append('%d Creating allocation(s) not declared (policy %s)%s' % (len(undeclared), policy, ': ' + names if names else ''))
+    lines.extend('%s: %s order %s by triage rule %s' % (t.get('name'), t.get('type'), t.get('decision'), t.get('rule'))
+                 for t in plan.get('triaged') or [])
     left = plan.get('left') or []
     if left:
         lines.append('%d pending Update/Terminate order(s) left in the portal (policy leave): %s'

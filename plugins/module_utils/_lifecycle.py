@@ -20,7 +20,8 @@ from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid
 BASIC = 'Marketplace.Basic'
 SLURM = 'Marketplace.Slurm'
 TARGET_STATES = {'ok': 'OK', 'erred': 'Erred', 'terminated': 'Terminated'}
-DECLARATION_KEYS = ('uuid', 'state', 'backend_id', 'report', 'error_message', 'error_traceback', 'limits')
+DECLARATION_KEYS = ('uuid', 'state', 'backend_id', 'report', 'error_message', 'error_traceback', 'rejection_comment',
+                    'limits')
 # Open orders, in the names the order-list filter takes on every version (8.x adds pending-start-date).
 OPEN_ORDER_STATES = ('pending-consumer', 'pending-provider', 'pending-project', 'executing')
 PENDING_START_DATE = 'pending-start-date'  # 8.x only: the 7.0.7 order-list filter refuses it (HTTP 400)
@@ -162,6 +163,9 @@ def declaration_problems(item, where=''):
                     problems.append('%sreport[%d].%s must have at most %d characters, got %d'
                                     % (prefix, index, key, MAX_REPORT_TEXT, len(text)))
     problems.extend(limits_problems(item.get('limits'), prefix))
+    comment = item.get('rejection_comment')
+    if comment is not None and (not isinstance(comment, str) or not comment.strip()):
+        problems.append('%srejection_comment must be a non-empty text' % prefix)
     if (item.get('error_message') is not None or item.get('error_traceback') is not None) \
             and declared_state(state) not in ('erred', 'terminated'):
         problems.append('%serror_message and error_traceback go with state erred (or terminated, when a running order '
@@ -217,6 +221,7 @@ def declared_values(item):
         'report': [(s['header'].strip(), s['body'].strip()) for s in report] if report is not None else None,
         'error_message': item.get('error_message'),
         'error_traceback': item.get('error_traceback'),
+        'rejection_comment': item['rejection_comment'].strip() if item.get('rejection_comment') else None,
         'limits': dict((key, whole_number(value)) for key, value in item['limits'].items()) if item.get('limits') else None,
     }
 
@@ -266,7 +271,7 @@ def _limit_steps(current, declared):
             if requested != wanted:
                 comment = 'Requested limits %s differ from the limits the provider grants: %s' % (
                     _limits_text(order['limits']), _limits_text(limits))
-                step = Step('reject_by_provider', order, {'provider_rejection_comment': comment})
+                step = Step('reject_by_provider', order, {'provider_rejection_comment': declared.get('rejection_comment') or comment})
             else:
                 step = _approve(current, order)
             steps, now = [], current
@@ -339,7 +344,8 @@ def _next_step(now, target, declared):
             # reject the rest: a rejected Create order terminates its allocation, a rejected Terminate order keeps it.
             if (kind == 'Terminate') == (target == 'terminated'):
                 return _approve(now, order), None
-            return Step('reject_by_provider', order), None
+            body = {'provider_rejection_comment': declared['rejection_comment']} if declared.get('rejection_comment') else None
+            return Step('reject_by_provider', order, body), None
         if order_state != 'executing':
             return None, ('a provider can act on an order only when it is pending-provider or executing; this one is %s '
                           '(it waits for the consumer or its start date)' % order_state)

@@ -29,7 +29,7 @@ ORDER_FIELDS = ['uuid', 'type', 'state', 'marketplace_resource_uuid', 'limits', 
 # The keys planning reads: an answer without them is not what this API answers.
 RESOURCE_KEYS = ('uuid', 'state', 'offering_type')
 ORDER_KEYS = ('uuid', 'type', 'state')
-ALLOCATION_KEYS = ['state', 'backend_id', 'report', 'error_message', 'error_traceback', 'limits']
+ALLOCATION_KEYS = ['state', 'backend_id', 'report', 'error_message', 'error_traceback', 'rejection_comment', 'limits']
 # A write that did not go through (its outcome unknown and then found not applied, or 409) is planned again after a
 # fresh read, up to MAX_RETRIES times in a row; any progress starts the count again. MAX_ROUNDS bounds the rounds of
 # read, plan and write in all, should someone else keep changing the allocation: a plan has at most 6 actions.

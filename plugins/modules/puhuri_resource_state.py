@@ -104,6 +104,15 @@ options:
   error_traceback:
     description: Details for the portal's staff, sent with O(error_message).
     type: str
+  rejection_comment:
+    description:
+      - Why the provider rejects an order, sent as C(provider_rejection_comment) with C(reject_by_provider) (Waldur
+        8.0.5 and later keep it and show it to the consumer; 7.0.7 accepts and drops it).
+      - Used only when the module rejects an order (a waiting allocation declared C(terminated), a Terminate order
+        declared C(ok), an Update order asking for other O(limits)); for an Update order it replaces the comment the
+        module writes itself.
+    type: str
+    version_added: 0.2.0
   limits:
     description:
       - "The limits you grant, by component type, whole numbers (e.g. C({cpu_k_hours: 200})). Components not named
@@ -161,6 +170,9 @@ options:
         type: str
       error_traceback:
         description: As O(error_traceback).
+        type: str
+      rejection_comment:
+        description: As O(rejection_comment).
         type: str
       limits:
         description: As O(limits).
@@ -374,6 +386,7 @@ def allocation_options():
         report=dict(type='list', elements='dict', options=report_options()),
         error_message=dict(type='str'),
         error_traceback=dict(type='str'),
+        rejection_comment=dict(type='str'),
         # raw values, checked in _lifecycle: whole numbers, also given as text by a template.
         limits=dict(type='dict'),
     )
