@@ -320,7 +320,7 @@ class UsageReport(object):
     def held(self, client, allocation):
         """{type: '13.00'} the server holds for the allocation and the period, read again (with the worker's client)."""
         rows = client.list(USAGES, params={'billing_period': billing_period(self.period),
-                                                'resource_uuid': allocation.uuid}, fields=USAGE_FIELDS)
+                                           'resource_uuid': allocation.uuid}, fields=USAGE_FIELDS)
         return amounts(recorded_usages(rows).get(allocation.uuid, {}))
 
     def confirm_past_month(self, client, allocation):
