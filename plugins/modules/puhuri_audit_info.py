@@ -29,20 +29,9 @@ author:
   - puhuri.core developers (@puhuri)
 extends_documentation_fragment:
   - puhuri.core.connection
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it as usual.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
+  - puhuri.core.provider_filters
+  - puhuri.core.read_only
 options:
-  provider_uuid:
-    description: Only allocations and orders of this provider organisation (customer UUID).
-    type: str
-  offering_uuid:
-    description: Only allocations and orders of this offering.
-    type: str
   stuck_after:
     description:
       - The age from which an order waiting for the provider counts as stuck (by the server's clock).
@@ -97,7 +86,7 @@ report:
       type: str
       sample: "2026-11-30T22:20:36Z"
     clock:
-      description: C(server) (its C(Date) header) or C(controller) when the server sent none.
+      description: C(server) (its C(Date) header), or C(controller) when the server sent no C(Date).
       type: str
     period:
       description: The billing month whose usage was checked, C(YYYY-MM).

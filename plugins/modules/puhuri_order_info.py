@@ -22,23 +22,10 @@ author:
   - puhuri.core developers (@puhuri)
 extends_documentation_fragment:
   - puhuri.core.connection
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it as usual.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
+  - puhuri.core.provider_filters
+  - puhuri.core.provider_filters.orders
+  - puhuri.core.read_only
 options:
-  provider_uuid:
-    description: Only orders for offerings of this provider organisation (customer UUID).
-    type: str
-  offering_uuid:
-    description: Only orders of this offering.
-    type: str
-  resource_uuid:
-    description: Only orders of this allocation (marketplace resource UUID).
-    type: str
   state:
     description:
       - Only orders in these states (the server's names, case-sensitive).
@@ -48,10 +35,6 @@ options:
     elements: str
     choices: [pending-consumer, pending-provider, pending-project, pending-start-date, executing, done, erred, canceled, rejected]
     default: [pending-provider, executing]
-  type:
-    description: Only orders of these types, any of C(Create), C(Update), C(Terminate) (any case).
-    type: list
-    elements: str
   older_than:
     description:
       - Only orders created at least this long ago (by the server's clock).
@@ -105,7 +88,7 @@ orders:
       description: The same age for people, for example C(2d 3h).
       type: str
 count:
-  description: The number of orders returned.
+  description: The number of orders in RV(orders).
   returned: always
   type: int
   sample: 1

@@ -26,25 +26,13 @@ author:
   - puhuri.core developers (@puhuri)
 extends_documentation_fragment:
   - puhuri.core.connection
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it as usual.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
+  - puhuri.core.provider_filters
+  - puhuri.core.read_only
 options:
   uuid:
     description:
       - Return just this allocation (its marketplace resource UUID). Fails if it does not exist or your token
-        cannot see it. The list filters below are not used with O(uuid).
-    type: str
-  provider_uuid:
-    description:
-      - The UUID of the provider organisation (customer) that owns the offerings. Not the service-provider UUID.
-    type: str
-  offering_uuid:
-    description: Only allocations of this offering.
+        cannot see it. The list filters are not used with O(uuid).
     type: str
   project_uuid:
     description: Only allocations of this consumer project.
@@ -206,7 +194,7 @@ resources:
           limits: {cpu_k_hours: 20, gpu_k_hours: 4}
           old_limits: {cpu_k_hours: 10, gpu_k_hours: 2}
 count:
-  description: The number of allocations returned.
+  description: The number of allocations in RV(resources).
   returned: always
   type: int
   sample: 1

@@ -27,6 +27,8 @@ author:
   - puhuri.core developers (@puhuri)
 extends_documentation_fragment:
   - puhuri.core.connection
+  - puhuri.core.provider_filters
+  - puhuri.core.provider_filters.orders
 attributes:
   check_mode:
     support: full
@@ -52,25 +54,12 @@ options:
       - With O(policy=fail), the text the consumer sees (rejection comment or the order's error message).
     type: str
     default: The provider could not process this order in time; please contact the provider.
-  provider_uuid:
-    description: Only orders for offerings of this provider organisation (customer UUID).
-    type: str
-  offering_uuid:
-    description: Only orders of this offering.
-    type: str
-  resource_uuid:
-    description: Only orders of this allocation (marketplace resource UUID).
-    type: str
   state:
     description: Only orders in these of the two waiting states.
     type: list
     elements: str
     choices: [pending-provider, executing]
     default: [pending-provider, executing]
-  type:
-    description: Only orders of these types, any of C(Create), C(Update), C(Terminate) (any case).
-    type: list
-    elements: str
 notes:
   - Rejecting and failing orders needs the provider organisation owner's token by default.
   - A call whose answer was lost is never re-sent; the order is read again and judged by its state.
@@ -124,7 +113,7 @@ orders:
       action: reject_by_provider
       outcome: done
 count:
-  description: The number of stuck orders.
+  description: The number of orders in RV(orders).
   returned: always
   type: int
   sample: 1
