@@ -59,7 +59,7 @@ _value:
   elements: str
 '''
 
-from ansible_collections.puhuri.core.plugins.filter.provision_plan import plan_problems
+from ansible_collections.puhuri.core.plugins.module_utils._provision import plan_problems
 
 
 class FilterModule(object):

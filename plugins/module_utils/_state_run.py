@@ -13,19 +13,25 @@ __metaclass__ = type
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
-    PuhuriApiError, client_from_module, fail_bulk, uuid_problem,
+    PuhuriApiError, client_from_module, fail_api, fail_bulk, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
-    OPEN_ORDER_STATES, PENDING_START_DATE, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view, plan,
-    repeated, situation,
+    OPEN_ORDER_STATES, PENDING_START_DATE, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view,
+    order_summary, plan, repeated, situation,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem
+from ansible_collections.puhuri.core.plugins.module_utils._provision import provision_plan
+from ansible_collections.puhuri.core.plugins.module_utils._triage import TriageRuleError, validate_rules
 
 RESOURCES = 'marketplace-provider-resources/'
 ORDERS = 'marketplace-orders/'
 RESOURCE_FIELDS = ['uuid', 'name', 'state', 'backend_id', 'report', 'offering_type', 'offering_uuid', 'provider_uuid',
                    'limits']
 ORDER_FIELDS = ['uuid', 'type', 'state', 'marketplace_resource_uuid', 'limits', 'attributes', 'created']
+# What triage rules can match on, beyond RESOURCE_FIELDS (see _triage).
+TRIAGE_FIELDS = ['offering_name', 'plan_uuid', 'plan_name', 'project_name', 'customer_name']
+POLICIES = ['leave', 'approve', 'reject']
+POLICY_KEYS = ('undeclared_policy', 'update_policy', 'terminate_policy', 'triage_rules')
 # The keys planning reads: an answer without them is not what this API answers.
 RESOURCE_KEYS = ('uuid', 'state', 'offering_type')
 ORDER_KEYS = ('uuid', 'type', 'state')
@@ -73,6 +79,7 @@ class Allocation(object):
     """One declared allocation through the run: what was read, planned and sent, and how it ended."""
 
     def __init__(self, declaration):
+        self.declaration = declaration
         self.uuid = normalize_uuid(declaration['uuid'])
         self.declared = declared_values(declaration)
         self.name = None
@@ -110,8 +117,13 @@ class Allocation(object):
 class StateRun(object):
     """Read, plan and write for every allocation, in rounds until each is as declared, failed, or out of rounds."""
 
-    def __init__(self, client, allocations, single, check_mode=False, filters=None, parallel=1):
+    def __init__(self, client, allocations, single, check_mode=False, filters=None, parallel=1, policies=None):
         self.client = client
+        # With policies (undeclared_policy, update_policy, terminate_policy, triage_rules) the orders nobody declared
+        # are decided from the same listings the run reads anyway (see decide_undeclared).
+        self.policies = policies
+        self.decided = {}
+        self.prefetched = {}  # the first read's listings, read while deciding
         self.parallel = parallel  # allocations written at the same time (each one's steps stay in order)
         self.allocations = allocations
         self.single = single
@@ -125,6 +137,8 @@ class StateRun(object):
         return [a for a in self.allocations if not a.failed]
 
     def run(self):
+        if self.policies is not None:
+            self.decide_undeclared()
         self.read(self.pending())
         for allocation in self.pending():
             allocation.before = domain_view(allocation.current)
@@ -139,6 +153,22 @@ class StateRun(object):
                 return
             each(self.client, todo, self.execute, self.parallel)
             self.refresh(todo)
+
+    def decide_undeclared(self):
+        """Plan the orders nobody declared (Creating allocations, pending Update and Terminate orders) with the policies
+        and triage rules, from the listings the first read uses; the allocations become the plan's declarations."""
+        listing = self.list_resources(RESOURCE_FIELDS + (TRIAGE_FIELDS if self.policies['triage_rules'] else []))
+        open_orders = self.open_orders()
+        self.prefetched = {'resources': listing, 'open_orders': open_orders}
+        creating = [resource for resource in listing if resource.get('state') == 'Creating']
+        active = [dict(resource, open_orders=[order_summary(open_orders[normalize_uuid(resource['uuid'])])])
+                  for resource in listing
+                  if resource.get('state') == 'OK' and normalize_uuid(resource['uuid']) in open_orders]
+        decided = provision_plan([a.declaration for a in self.allocations], creating, self.policies['undeclared_policy'],
+                                 {}, active, self.policies['update_policy'], self.policies['terminate_policy'],
+                                 self.policies['triage_rules'])
+        self.allocations = [Allocation(item) for item in decided['allocations']]
+        self.decided = dict((key, decided[key]) for key in ('undeclared', 'triaged', 'left'))
 
     # ------------------------------------------------------------------ read
 
@@ -191,9 +221,13 @@ class StateRun(object):
                 erred_order = order
         allocation.current = situation(resource, open_order, erred_order)
 
-    def read_resources(self, allocations):
-        listing = self.client.list(RESOURCES, params=self.filters, fields=RESOURCE_FIELDS)
+    def list_resources(self, fields=None):
+        listing = self.client.list(RESOURCES, params=self.filters, fields=fields or RESOURCE_FIELDS)
         check_objects(listing, 'GET', self.client.url_path(RESOURCES), RESOURCE_KEYS)
+        return listing
+
+    def read_resources(self, allocations):
+        listing = self.prefetched.pop('resources', None) or self.list_resources()
         found = dict((normalize_uuid(r['uuid']), r) for r in listing)
         for allocation in allocations:
             allocation.resource = found.get(allocation.uuid)
@@ -207,7 +241,9 @@ class StateRun(object):
         readable = [a for a in allocations if a.resource is not None]
         if not readable:
             return
-        open_orders = self.open_orders()
+        open_orders = self.prefetched.pop('open_orders', None)
+        if open_orders is None:
+            open_orders = self.open_orders()
         # A failed Create order is looked for only where it can be retried: Slurm, Erred, declared ok, no open order.
         retry = [a for a in readable if a.declared['state'] == 'ok' and a.resource.get('state') == 'Erred'
                  and a.resource.get('offering_type') == SLURM and a.uuid not in open_orders]
@@ -418,16 +454,35 @@ def input_problems(params):
         items = [('', dict((key, params[key]) for key in ['uuid'] + ALLOCATION_KEYS))]
     else:
         items = [('allocations[%d]' % index, item) for index, item in enumerate(params['allocations'])]
-    problems = [] if items else ['allocations is empty: declare at least one allocation']
+    deciding = policies_of(params) is not None
+    problems = [] if items or deciding else ['allocations is empty: declare at least one allocation']
     for where, item in items:
         problems.extend(declaration_problems(item, where))
     problems.extend(p for p in [uuid_problem(name, params[name]) for name in ('provider_uuid', 'offering_uuid')] if p)
     problems.extend(p for p in [parallel_problem(params['parallel'])] if p)
+    if deciding:
+        if params['allocations'] is None:
+            problems.append('%s decide the orders nobody declared: use them with allocations (the bulk form), not uuid'
+                            % ', '.join(POLICY_KEYS))
+        try:
+            validate_rules(params['triage_rules'] or [])
+        except TriageRuleError as error:
+            problems.append('triage_rules: %s' % error)
     if not problems and params['allocations'] is not None:
         twice = repeated(normalize_uuid(item['uuid']) for _where, item in items)
         if twice:
             problems.append('allocations declares these allocations more than once (declare each once): %s' % ', '.join(twice))
     return problems
+
+
+def policies_of(params):
+    """The policies for the orders nobody declared, or None when none of them is given."""
+    if all(params.get(key) is None for key in POLICY_KEYS):
+        return None
+    return {'undeclared_policy': params.get('undeclared_policy') or 'leave',
+            'update_policy': params.get('update_policy') or 'leave',
+            'terminate_policy': params.get('terminate_policy') or 'leave',
+            'triage_rules': params.get('triage_rules') or []}
 
 
 def run_module(module):
@@ -442,12 +497,16 @@ def run_module(module):
 
     client = client_from_module(module)
     filters = dict((name, normalize_uuid(params[name])) for name in ('provider_uuid', 'offering_uuid') if params[name])
-    run = StateRun(client, allocations, single, module.check_mode, filters, params['parallel'])
+    run = StateRun(client, allocations, single, module.check_mode, filters, params['parallel'], policies_of(params))
     try:
         run.run()
     except PuhuriApiError as error:
+        if run.policies is not None and not run.decided:
+            # Nothing planned yet (the listings failed): the error names the call, and nothing was sent.
+            fail_api(module, error, changed=False)
         for allocation in run.pending():
             allocation.fail(str(error), error)
+    allocations = run.allocations
     if module.check_mode:
         planned = set(step.action for a in run.pending() for step in a.plan.steps)
         for action in sorted(planned & set(CHECK_MODE_NOTES)):
@@ -477,7 +536,8 @@ def run_module(module):
     reported = [r for r in results if r['changed'] or r['failed']]
     output = dict(changed=changed, results=reported, unchanged=len(results) - len(reported),
                   actions_count=sum(len(r['actions']) for r in results),
-                  invocation={'module_args': dict(params, allocations='(%d declared allocations)' % len(allocations))})
+                  invocation={'module_args': dict(params, allocations='(%d declared allocations)' % len(declarations))})
+    output.update(run.decided)
     if module._diff:
         output['diff'] = diffs
     failed = [a for a in allocations if a.failed]

@@ -177,6 +177,44 @@ options:
       limits:
         description: As O(limits).
         type: dict
+  undeclared_policy:
+    description:
+      - Bulk form. What to do with the C(Creating) allocations (C(pending-provider) Create orders) that O(allocations)
+        does not declare. C(leave) them, C(approve) them (as if declared O(state=ok)) or C(reject) them (as if declared
+        O(state=terminated)).
+      - Giving this or any of O(update_policy), O(terminate_policy) and O(triage_rules) makes the module decide the
+        orders nobody declared, from the same listings it reads anyway (no request more); O(allocations) may then be
+        empty. RV(undeclared), RV(triaged) and RV(left) tell what was decided. The role puhuri.core.provision runs
+        this way when it has no hooks.
+    type: str
+    choices: [leave, approve, reject]
+    version_added: 0.2.0
+  update_policy:
+    description:
+      - Bulk form. What to do with a C(pending-provider) Update order of an allocation that declares no O(limits)
+        (or is not declared). C(leave) it (the default when only the other policies are given), C(approve) it (the
+        requested limits are granted and the order finished) or C(reject) it (the current limits are declared).
+    type: str
+    choices: [leave, approve, reject]
+    version_added: 0.2.0
+  terminate_policy:
+    description:
+      - Bulk form. What to do with a C(pending-provider) Terminate order of an allocation that declares no O(state)
+        (or is not declared). C(leave) it, C(approve) it (as if declared O(state=terminated)) or C(reject) it (as if
+        declared O(state=ok)).
+    type: str
+    choices: [leave, approve, reject]
+    version_added: 0.2.0
+  triage_rules:
+    description:
+      - Bulk form. Rules for the orders nobody declared, asked before the policies (format, matching and decisions
+        as in the filter puhuri.core.triage); the first matching rule decides, an order no rule matches follows
+        O(undeclared_policy), O(update_policy) or O(terminate_policy). A declaration always wins over the rules. A
+        rejecting rule's comment is sent as O(rejection_comment).
+      - Bad rules fail the task before any request, naming the rule.
+    type: list
+    elements: dict
+    version_added: 0.2.0
   provider_uuid:
     description:
       - The provider organisation (customer UUID). In the bulk form it narrows the listings the module reads; in
@@ -262,6 +300,27 @@ EXAMPLES = r'''
 - name: What was done
   ansible.builtin.debug:
     msg: "{{ reconciled.results | selectattr('changed') | map(attribute='uuid') | list }}"
+
+- name: The declared allocations, and the requests nobody declared decided by rules, then by policy
+  puhuri.core.puhuri_resource_state:
+    provider_uuid: 9fc511a42dda5ab5beae89e750ad1483
+    allocations:
+      - uuid: 7a6dd4388442442a9237faa94a9b0dfd
+        state: ok
+        backend_id: project_465000124
+    triage_rules:
+      - name: small-slurm
+        types: [Create]
+        offerings: [HPC Slurm (site agent)]
+        max_limits: {cpu_k_hours: 100}
+        decision: approve
+    undeclared_policy: leave
+    terminate_policy: approve
+  register: decided
+
+- name: The requests left to the portal
+  ansible.builtin.debug:
+    msg: "{{ decided.undeclared | map(attribute='name') | list }}"
 '''
 
 RETURN = r'''
@@ -360,6 +419,30 @@ unchanged:
   returned: bulk form
   type: int
   sample: 900
+undeclared:
+  description:
+    - Bulk form, with the policies (see O(undeclared_policy)). The C(Creating) allocations O(allocations) does not
+      declare, as C(uuid) and C(name), whatever was decided for them.
+  returned: when O(undeclared_policy), O(update_policy), O(terminate_policy) or O(triage_rules) is given
+  type: list
+  elements: dict
+  version_added: 0.2.0
+triaged:
+  description:
+    - Bulk form, with the policies. One entry per order a triage rule decided, with C(uuid) and C(name) of the
+      allocation, C(type) (C(Create), C(Update) or C(Terminate)), C(decision) and C(rule) (its name).
+  returned: when O(undeclared_policy), O(update_policy), O(terminate_policy) or O(triage_rules) is given
+  type: list
+  elements: dict
+  version_added: 0.2.0
+left:
+  description:
+    - Bulk form, with the policies. The pending Update and Terminate orders left to the portal, as C(uuid), C(name)
+      and C(order_type).
+  returned: when O(undeclared_policy), O(update_policy), O(terminate_policy) or O(triage_rules) is given
+  type: list
+  elements: dict
+  version_added: 0.2.0
 actions_count:
   description: Bulk form. The number of actions sent (in check mode, that would be sent) for all allocations.
   returned: bulk form
@@ -369,7 +452,7 @@ actions_count:
 
 
 from ansible_collections.puhuri.core.plugins.module_utils._common import PuhuriModule, argument_spec
-from ansible_collections.puhuri.core.plugins.module_utils._state_run import ALLOCATION_KEYS, run_module
+from ansible_collections.puhuri.core.plugins.module_utils._state_run import ALLOCATION_KEYS, POLICIES, POLICY_KEYS, run_module
 
 
 def report_options():
@@ -401,9 +484,14 @@ def main():
             provider_uuid=dict(type='str'),
             offering_uuid=dict(type='str'),
             parallel=dict(type='int', default=4),
+            undeclared_policy=dict(type='str', choices=POLICIES),
+            update_policy=dict(type='str', choices=POLICIES),
+            terminate_policy=dict(type='str', choices=POLICIES),
+            triage_rules=dict(type='list', elements='dict'),
             **allocation_options()
         ),
-        mutually_exclusive=[('uuid', 'allocations')] + [('allocations', key) for key in ALLOCATION_KEYS],
+        mutually_exclusive=[('uuid', 'allocations')] + [('allocations', key) for key in ALLOCATION_KEYS]
+        + [('uuid', key) for key in POLICY_KEYS],
         required_one_of=[('uuid', 'allocations')],
         supports_check_mode=True,
     )

@@ -171,8 +171,10 @@ def test_duplicate_and_malformed_declarations_fail_before_any_write(emulator, ru
     result = run_play(None, extravars=dict(connection(emulator), puhuri_allocations=declared),
                       playbook=os.path.join(PLAYBOOKS, 'provision.yml'))
     assert result.rc != 0
-    assert "puhuri_allocations[2].uuid must be a UUID (32 hex characters, dashes allowed), got 'not-a-uuid'" in result.stdout
-    assert not writes(emulator.requests)
+    # Without hooks the module checks the declarations (allocations[i]: the i-th of puhuri_allocations, then the
+    # group's), all at once before any request.
+    assert "allocations[2].uuid must be a UUID (32 hex characters, dashes allowed), got 'not-a-uuid'" in result.stdout
+    assert emulator.requests == []
 
 
 # --- report_usage ----------------------------------------------------------------------------------------------------
