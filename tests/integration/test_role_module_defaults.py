@@ -67,7 +67,7 @@ def test_every_connection_variable_reaches_the_modules(emulator, run_play):
     role_vars = {'puhuri_retries': 25, 'puhuri_timeout': -1, 'puhuri_retry_budget': -1, 'puhuri_retry_delay': -1}
     result = provision_play(run_play, emulator, defaults, role_vars)
     assert result.rc != 0
-    message = result['Read the allocations waiting for the provider']['msg']
+    message = result[TASK]['msg']
     for needle in ['retries must be a whole number from 0 to 20, got 25', 'timeout must be a number of seconds greater than 0',
                    'retry_budget must be a number of seconds, 0 or more, got -1.0',
                    'retry_delay must be a number of seconds, 0 or more, got -1.0']:
