@@ -50,7 +50,7 @@ _value:
   elements: str
 '''
 
-from ansible_collections.puhuri.core.plugins.filter.usage_allocations import group_rows
+from ansible_collections.puhuri.core.plugins.module_utils._usage_rows import group_rows
 
 
 def usage_problems(rows, resources=None, unknown='fail'):
