@@ -30,7 +30,7 @@ description:
     end the task fails listing exactly which allocations were not reported and why.
   - In the bulk form an allocation can be named by its C(backend_id) (the site's local account name), looked up in
     the same one listing of the allocations, so a site needs no listing of its own to map account names.
-  - Rows form (O(rows), O(src)): the site's usage as rows (one amount of one component of one account each), for
+  - The rows form (O(rows), O(src)) takes the site's usage as rows (one amount of one component of one account each), for
     example a CSV file from the batch system's accounting. The module reads them, adds them up per allocation and
     component, maps the accounts in its one listing of the allocations, names every problem of the rows at once and
     then reports like the bulk form. This is what the role puhuri.core.report_usage runs.
@@ -126,12 +126,12 @@ options:
         C(user), never both.
       - A C(backend_id) names the one allocation in state C(OK), C(Updating) or C(Terminating) with that backend ID
         among the allocations listed (see O(provider_uuid), O(offering_uuid)); a C(uuid) must be one of them. Other
-        rows are unknown: they fail the task (or are skipped, see O(skip_unknown)).
+        rows are unknown; they fail the task (or are skipped, see O(skip_unknown)).
       - Every problem of the rows (missing or unknown keys, bad amounts, unknown or ambiguous accounts, a total row
         next to per-user rows) is named at once, by the row's C(source) (for example C(usage.csv line 7)) or else as
         C(rows[index]), and the task fails before anything is sent.
       - May be given together with O(src) (the rows of O(rows) come first). No rows at all (for example an empty
-        file) is nothing to do: no request is sent. Mutually exclusive with O(resource_uuid) and O(allocations).
+        file) is nothing to do and sends no request. Mutually exclusive with O(resource_uuid) and O(allocations).
       - To keep the task's output small, RV(results) holds only the allocations that changed, failed or were
         skipped; RV(unchanged) counts the others.
     type: list
@@ -268,18 +268,27 @@ EXAMPLES = r'''
       - backend_id: local_test_account
         usages: {cpu_k_hours: 0.5}
 
-- name: The month's usage from the batch system's accounting file, by local account name, skipping local-only accounts
+- name: An accounting export as CSV (here written by the play; in practice the batch system's accounting writes it)
+  ansible.builtin.copy:
+    dest: /tmp/puhuri-usage-example.csv
+    content: |
+      backend_id,uuid,component,amount,user
+      ,2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11,cpu_k_hours,9.5,alice
+      ,2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11,cpu_k_hours,4.5,bob
+      local_test_account,,cpu_k_hours,0.5,carol
+    mode: "0644"
+
+- name: The month's usage from that file, by local account name or UUID, skipping local-only accounts
   puhuri.core.puhuri_usage:
-    provider_uuid: 9fc511a42dda5ab5beae89e750ad1483
-    src: /var/lib/accounting/usage.csv  # backend_id,component,amount[,user,description]; read where the task runs
+    src: /tmp/puhuri-usage-example.csv  # read on the host the task runs on
     skip_unknown: true
   register: site_report
 
 - name: Rows given in the task (rows of one account and component are added up, then rounded once)
   puhuri.core.puhuri_usage:
     rows:
-      - {backend_id: hpc_project_17, component: cpu_k_hours, amount: 10.004}
-      - {backend_id: hpc_project_17, component: cpu_k_hours, amount: 4.001}
+      - {uuid: 2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11, component: gb_k_hours, amount: 1.004}
+      - {uuid: 2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11, component: gb_k_hours, amount: 2.246}
       - {uuid: 3a7b9d2f5c8e4f0a9b4d6c2e8f1a0b12, component: gb_k_hours, amount: 0.5, description: quota report}
 
 - name: The allocation's total and what each of its users used (the users add up to at most the total)
