@@ -12,7 +12,9 @@ short_description: Group usage rows by allocation, optionally mapping local acco
 version_added: 0.1.0
 description:
   - Turns usage rows (one amount of one component of one allocation each) into the O(ignore:allocations) list of
-    the bulk form of puhuri.core.puhuri_usage. Used by the role puhuri.core.report_usage.
+    the bulk form of puhuri.core.puhuri_usage. The rows form of puhuri.core.puhuri_usage (option
+    O(puhuri.core.puhuri_usage#module:rows)), which the role puhuri.core.report_usage runs, groups rows the same way
+    inside the module.
   - A row names its allocation by C(backend_id) (your local account name) or by C(uuid). Without O(resources) the
     rows are grouped by either, and each allocation is given to puhuri.core.puhuri_usage by C(backend_id) or
     C(resource_uuid), which looks it up in its own listing. With O(resources) a C(backend_id) is looked up among
