@@ -12,7 +12,9 @@ short_description: Group usage rows by allocation, optionally mapping local acco
 version_added: 0.1.0
 description:
   - Turns usage rows (one amount of one component of one allocation each) into the O(ignore:allocations) list of
-    the bulk form of puhuri.core.puhuri_usage. Used by the role puhuri.core.report_usage.
+    the bulk form of puhuri.core.puhuri_usage. The rows form of puhuri.core.puhuri_usage (option
+    O(puhuri.core.puhuri_usage#module:rows)), which the role puhuri.core.report_usage runs, groups rows the same way
+    inside the module.
   - A row names its allocation by C(backend_id) (your local account name) or by C(uuid). Without O(resources) the
     rows are grouped by either, and each allocation is given to puhuri.core.puhuri_usage by C(backend_id) or
     C(resource_uuid), which looks it up in its own listing. With O(resources) a C(backend_id) is looked up among
@@ -89,20 +91,9 @@ _value:
       elements: dict
 '''
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
-from ansible_collections.puhuri.core.plugins.module_utils._usage import parse_number
-
-KEYS = ['backend_id', 'uuid', 'user', 'component', 'amount', 'description', 'source']
-CENT = Decimal('0.01')
-
-
-def amount_of(value):
-    """A row's amount: any number of decimals (rows are summed, then rounded to cents), or None."""
-    return parse_number(value)[0]
+from ansible_collections.puhuri.core.plugins.module_utils._usage_rows import group_rows
 
 
 def usage_allocations(rows, resources=None, unknown='fail'):
@@ -110,101 +101,6 @@ def usage_allocations(rows, resources=None, unknown='fail'):
     if problems:
         raise AnsibleFilterError('usage rows: ' + '; '.join(problems))
     return grouped
-
-
-def group_rows(rows, resources=None, unknown='fail'):
-    """(the grouped usage, every problem of the rows); the grouped usage is None when there are problems."""
-    if unknown not in ('fail', 'skip'):
-        return None, ["unknown must be 'fail' or 'skip', got %r" % (unknown,)]
-    by_backend_id, listed = {}, set()
-    for resource in resources or []:
-        uuid = normalize_uuid(resource['uuid'])
-        listed.add(uuid)
-        if resource.get('backend_id'):
-            by_backend_id.setdefault(resource['backend_id'], []).append(uuid)
-    problems, skipped, totals, sources, descriptions, unknown_found = [], [], {}, {}, {}, False
-    row_kinds = {}  # (allocation, component) -> {'total': [where], 'user': [where]}
-    for index, row in enumerate(rows):
-        where = (row.get('source') if isinstance(row, dict) else None) or 'puhuri_usage_rows[%d]' % index
-        if not isinstance(row, dict):
-            problems.append('%s must be a dict with backend_id or uuid, component and amount' % where)
-            continue
-        extra = sorted(set(row) - set(KEYS))
-        backend_id, uuid = str(row.get('backend_id') or '').strip(), str(row.get('uuid') or '').strip()
-        component, amount = str(row.get('component') or '').strip(), amount_of(row.get('amount'))
-        user = str(row.get('user') or '').strip()
-        row_problems = []
-        if extra:
-            row_problems.append('unknown key(s) %s (allowed: %s)' % (', '.join(extra), ', '.join(KEYS)))
-        if bool(backend_id) == bool(uuid):
-            row_problems.append('needs exactly one of backend_id and uuid')
-        elif uuid and not is_uuid(uuid):
-            row_problems.append('uuid must be a UUID, got %r' % uuid)
-        if not component:
-            row_problems.append('needs a component (for example cpu_k_hours)')
-        if amount is None:
-            row_problems.append('amount must be a number of at least 0, got %r' % (row.get('amount'),))
-        if row_problems:
-            problems.append('%s: %s' % (where, '; '.join(row_problems)))
-            continue
-        if resources is None:
-            # puhuri_usage looks the allocation up by the key it is given.
-            matches = [('resource_uuid', normalize_uuid(uuid)) if uuid else ('backend_id', backend_id)]
-        elif uuid:
-            matches = [('resource_uuid', normalize_uuid(uuid))] if normalize_uuid(uuid) in listed else []
-        else:
-            matches = [('resource_uuid', match) for match in by_backend_id.get(backend_id, [])]
-        if len(matches) > 1:
-            problems.append('%s: backend_id %r belongs to several allocations (%s); name the allocation by uuid'
-                            % (where, backend_id, ', '.join(match for _key, match in matches)))
-            continue
-        if not matches:
-            what = 'backend_id %r' % backend_id if backend_id else 'uuid %s' % uuid
-            if unknown == 'skip':
-                skipped.append(dict(row, source=where))
-            else:
-                problems.append('%s: %s is not one of the allocations usage can be reported for' % (where, what))
-                unknown_found = True
-            continue
-        per_component = totals.setdefault(matches[0], {})
-        per_user = per_component.setdefault(component, {})
-        per_user[user] = per_user.get(user, Decimal(0)) + amount
-        row_kinds.setdefault((matches[0], component), {}).setdefault('user' if user else 'total', []).append(where)
-        sources.setdefault(matches[0], []).append(where)
-        if row.get('description'):
-            descriptions[(matches[0], component)] = str(row['description'])
-    for (allocation, component), kinds in row_kinds.items():
-        if len(kinds) == 2:
-            problems.append('%s %s, component %s: both a total row (%s) and per-user rows (%s); give either the total '
-                            '(rows without user) or one row per user, whose sum is the total'
-                            % (allocation[0], allocation[1], component, ', '.join(kinds['total']), ', '.join(kinds['user'])))
-    if unknown_found:
-        problems.append('rows of accounts that are not Puhuri allocations can be skipped (puhuri_usage_unknown: skip)')
-    if problems:
-        return None, problems
-    allocations = []
-    for allocation, per_component in totals.items():
-        usages, row_sums, users = [], {}, {}
-        for component, per_user in per_component.items():
-            rounded = dict((user, raw.quantize(CENT, rounding=ROUND_HALF_UP)) for user, raw in per_user.items())
-            # Per-user rows: the total is the sum of the users' rounded amounts, so the users never exceed it.
-            usage = dict(type=component, amount=str(sum(rounded.values(), Decimal(0))))
-            raw = sum(per_user.values(), Decimal(0))
-            if sum(len(wheres) for wheres in row_kinds[(allocation, component)].values()) > 1 or raw != Decimal(usage['amount']):
-                row_sums[component] = str(raw)
-            for user, amount in rounded.items():
-                if user:
-                    users.setdefault(user, {})[component] = str(amount)
-            if (allocation, component) in descriptions:
-                usage['description'] = descriptions[(allocation, component)]
-            usages.append(usage)
-        item = {allocation[0]: allocation[1], 'usages': usages}
-        if row_sums:
-            item['row_sums'] = row_sums
-        if users:
-            item['users'] = users
-        allocations.append(item)
-    return dict(allocations=allocations, sources=[sources[allocation] for allocation in totals], skipped=skipped), []
 
 
 class FilterModule(object):

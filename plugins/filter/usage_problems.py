@@ -11,9 +11,8 @@ name: usage_problems
 short_description: Every problem of usage rows, as a list
 version_added: 0.2.0
 description:
-  - The checking step of the role puhuri.core.report_usage. Returns the problems puhuri.core.usage_allocations would
-    raise for the same arguments, as a list of texts naming the row (its source and line) and what is wrong; empty
-    when the rows are valid.
+  - Returns the problems puhuri.core.usage_allocations would raise for the same arguments, as a list of texts naming
+    the row (its source and line) and what is wrong; empty when the rows are valid.
 author:
   - puhuri.core developers (@puhuri)
 positional: _input, resources, unknown
@@ -50,7 +49,7 @@ _value:
   elements: str
 '''
 
-from ansible_collections.puhuri.core.plugins.filter.usage_allocations import group_rows
+from ansible_collections.puhuri.core.plugins.module_utils._usage_rows import group_rows
 
 
 def usage_problems(rows, resources=None, unknown='fail'):

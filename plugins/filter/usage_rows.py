@@ -55,53 +55,16 @@ _value:
   elements: dict
 '''
 
-import csv
-import io
-import json
-
 from ansible.errors import AnsibleFilterError
 
-COLUMNS = ['backend_id', 'uuid', 'user', 'component', 'amount', 'description']
-FORMATS = ['auto', 'csv', 'json']
-
-
-def csv_rows(text, delimiter, source):
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), 1)
-             if line.strip() and not line.lstrip().startswith('#')]
-    if not lines:
-        return []
-    reader = csv.reader(io.StringIO('\n'.join(line for _number, line in lines)), delimiter=delimiter)
-    records = list(reader)
-    header = [name.strip().lower() for name in records[0]]
-    if 'component' not in header or 'amount' not in header or not ({'backend_id', 'uuid'} & set(header)):
-        raise AnsibleFilterError('%s: the CSV header (line %d) must name the columns backend_id or uuid, component and '
-                                 'amount (delimiter %r), got %s' % (source, lines[0][0], delimiter, ', '.join(header)))
-    rows = []
-    for (number, _line), record in zip(lines[1:], records[1:]):
-        row = dict((name, value.strip()) for name, value in zip(header, record) if name in COLUMNS)
-        row['source'] = '%s line %d' % (source, number)
-        rows.append(row)
-    return rows
-
-
-def json_rows(text, source):
-    try:
-        data = json.loads(text)
-    except ValueError as error:
-        raise AnsibleFilterError('%s is not valid JSON: %s' % (source, error))
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise AnsibleFilterError('%s must be a JSON list of objects with the keys backend_id or uuid, component and amount'
-                                 % source)
-    return [dict(item, source='%s item %d' % (source, index)) for index, item in enumerate(data, 1)]
+from ansible_collections.puhuri.core.plugins.module_utils._usage_rows import UsageRowsError, parse_rows
 
 
 def usage_rows(text, format='auto', delimiter=',', source='input'):  # pylint: disable=redefined-builtin
-    if format not in FORMATS:
-        raise AnsibleFilterError('format must be one of %s, got %r' % (', '.join(FORMATS), format))
-    text = str(text or '')
-    if format == 'json' or (format == 'auto' and text.lstrip().startswith('[')):
-        return json_rows(text, source)
-    return csv_rows(text, delimiter, source)
+    try:
+        return parse_rows(text, format, delimiter, source)
+    except UsageRowsError as error:
+        raise AnsibleFilterError(str(error))
 
 
 class FilterModule(object):

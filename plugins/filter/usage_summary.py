@@ -15,6 +15,8 @@ description:
   - One line with the numbers of allocations reported (in check mode, that would be reported), unchanged, and the
     rows skipped because their allocation is unknown (named by source and line); one line per reported allocation
     with its name and its totals after the task.
+  - The result of the rows form of puhuri.core.puhuri_usage (O(puhuri.core.puhuri_usage#module:rows),
+    O(puhuri.core.puhuri_usage#module:src)) carries all this itself; the result of its bulk form needs O(grouped).
 author:
   - puhuri.core developers (@puhuri)
 positional: _input, grouped, check_mode
@@ -24,9 +26,11 @@ options:
     type: dict
     required: true
   grouped:
-    description: The result of puhuri.core.usage_allocations the task was given.
+    description:
+      - For a task of the bulk form, the result of puhuri.core.usage_allocations the task was given.
+      - Omitted for a task of the rows form, whose result names the skipped rows (RV(puhuri.core.puhuri_usage#module:skipped_rows))
+        and counts the unchanged allocations (RV(puhuri.core.puhuri_usage#module:unchanged)).
     type: dict
-    required: true
   check_mode:
     description: Whether the play runs in check mode.
     type: bool
@@ -34,7 +38,11 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Show what was reported
+- name: Show what a task of the rows form reported
+  ansible.builtin.debug:
+    msg: "{{ result | puhuri.core.usage_summary(check_mode=ansible_check_mode) }}"
+
+- name: Show what a task of the bulk form reported, given the grouped rows
   ansible.builtin.debug:
     msg: "{{ result | puhuri.core.usage_summary(grouped, ansible_check_mode) }}"
 '''
@@ -49,13 +57,19 @@ _value:
 import json
 
 
-def usage_summary(result, grouped, check_mode=False):
-    results = (result or {}).get('results') or []
+def usage_summary(result, grouped=None, check_mode=False):
+    result = result or {}
+    results = result.get('results') or []
     changed = [r for r in results if r.get('changed')]
-    unchanged = len([r for r in results if not r.get('skipped')]) - len(changed)
-    # The module's results are in the order of the allocations it was given, as grouped.sources.
-    skipped = [source for r, sources in zip(results, grouped.get('sources') or []) if r.get('skipped') for source in sources]
-    skipped.extend(row.get('source') for row in grouped.get('skipped') or [])
+    if grouped is None:
+        # The rows form: the result counts the unchanged allocations and names the skipped rows.
+        unchanged = result.get('unchanged', 0)
+        skipped = list(result.get('skipped_rows') or [])
+    else:
+        unchanged = len([r for r in results if not r.get('skipped')]) - len(changed)
+        # The module's results are in the order of the allocations it was given, as grouped.sources.
+        skipped = [source for r, sources in zip(results, grouped.get('sources') or []) if r.get('skipped') for source in sources]
+        skipped.extend(row.get('source') for row in grouped.get('skipped') or [])
     lines = ['%d allocation(s) %s, %d unchanged, %d row(s) skipped (unknown allocation)%s' % (
         len(changed), 'would be reported' if check_mode else 'reported', unchanged, len(skipped),
         ': ' + ', '.join(skipped) if skipped else '')]

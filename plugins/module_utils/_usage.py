@@ -33,7 +33,7 @@ def parse_number(value):
     """(Decimal, None) for a finite number >= 0, any number of decimals, else (None, what is wrong).
 
     An int, a float or a numeric string. A float is read through its shortest text form, so 12.3 is 12.3 and not
-    12.2999999999999989... The one parser of amounts: parse_amount and the usage_allocations filter build on it.
+    12.2999999999999989... The one parser of amounts: parse_amount and _usage_rows.group_rows build on it.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None, 'must be a number, got %s' % type(value).__name__

@@ -23,6 +23,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._usage import (
     REPORTABLE_STATES, allowed_types, amounts, billing_period, format_amount, month_of, parse_period, parse_user_usages,
     parse_usages, period_date, period_text, plan_usage, plan_user_usages, recorded_usages, server_time, user_amounts,
 )
+from ansible_collections.puhuri.core.plugins.module_utils._usage_rows import UsageRowsError, group_rows, parse_rows
 
 RESOURCES = 'marketplace-provider-resources/'
 OFFERINGS = 'marketplace-provider-offerings/'
@@ -103,8 +104,9 @@ class UsageReport(object):
     """Read, plan and write the usage of a list of allocations (the single form is a list of one)."""
 
     def __init__(self, client, allocations, single, check_mode=False, period=None, allow_decrease=False,
-                 skip_unknown=False, filters=None, warn=None, parallel=1):
+                 skip_unknown=False, filters=None, warn=None, parallel=1, listed=None):
         self.client = client
+        self.listed = listed              # the listing of the allocations, when the caller read it already
         self.parallel = parallel          # allocations whose usage is sent at the same time
         self.check_mode = check_mode
         self.requested_period = period    # 'YYYY-MM' or None: the server's current month
@@ -178,7 +180,7 @@ class UsageReport(object):
                     raise
                 found = {}
         else:
-            listed = self.client.list(RESOURCES, params=self.filters, fields=RESOURCE_FIELDS + ['backend_id'])
+            listed = self.listed if self.listed is not None else self.list_allocations()
             found = dict((normalize_uuid(r['uuid']), r) for r in listed)
             self.resolve_backend_ids(listed)
         reported = {}
@@ -196,6 +198,10 @@ class UsageReport(object):
                 reported[allocation.uuid] = allocation
                 allocation.name = resource.get('name')
                 allocation.offering_uuid = normalize_uuid(resource['offering_uuid'])
+
+    def list_allocations(self):
+        """The bulk form's one listing of the allocations (every state; the reportable ones are picked later)."""
+        return self.client.list(RESOURCES, params=self.filters, fields=RESOURCE_FIELDS + ['backend_id'])
 
     def resolve_backend_ids(self, listed):
         """The allocation of each backend_id item: the one listed allocation in a reportable state with that backend_id."""
@@ -456,45 +462,125 @@ def diff_entry(result, period):
     return entry
 
 
+MODULE_SKIP_HINT = ('rows of accounts that are not Puhuri allocations can be skipped (skip_unknown: true; in the role '
+                    'puhuri.core.report_usage, puhuri_usage_unknown: skip)')
+
+
+def read_rows(module, output):
+    """The rows of the task: those of rows, then those of the file src (read on the host the module runs on)."""
+    params = module.params
+    rows = list(params['rows'] or [])
+    if params['src'] is None:
+        return rows
+    try:
+        with open(params['src'], 'rb') as handle:
+            text = handle.read().decode('utf-8')
+        rows.extend(parse_rows(text, params['format'], params['csv_delimiter'], params['src']))
+    except (IOError, OSError) as error:
+        module.fail_json(msg='src %s cannot be read: %s' % (params['src'], error.strerror or error), changed=False,
+                         results=[], **output)
+    except UnicodeDecodeError as error:
+        module.fail_json(msg='src %s is not UTF-8 text: %s' % (params['src'], error), changed=False, results=[], **output)
+    except UsageRowsError as error:
+        module.fail_json(msg=str(error), changed=False, results=[], **output)
+    return rows
+
+
+def skipped_results(skipped_rows):
+    """One skipped result per account of the rows skipped with skip_unknown, in the order of first appearance."""
+    accounts = {}
+    for row in skipped_rows:
+        backend_id = str(row.get('backend_id') or '').strip()
+        key = ('backend_id', backend_id) if backend_id else ('resource_uuid', normalize_uuid(str(row['uuid']).strip()))
+        accounts.setdefault(key, []).append(row['source'])
+    results = []
+    for (key, value), sources in accounts.items():
+        what = 'backend_id %r' % value if key == 'backend_id' else 'uuid %s' % value
+        result = dict(resource_uuid=value if key == 'resource_uuid' else None, changed=False, before={}, after={}, diff={},
+                      failed=False, skipped=True, msg='skipped: %s is not one of the allocations usage can be reported '
+                      'for (%s)' % (what, ', '.join(sources)))
+        if key == 'backend_id':
+            result['backend_id'] = value
+        results.append(result)
+    return results
+
+
+def rows_allocations(module, client, filters, rows, output):
+    """The rows form: the one listing of the allocations, and the rows grouped with it, every problem before any
+    write. Returns (the allocations, the listing, the results of the skipped accounts)."""
+    params = module.params
+    try:
+        listed = client.list(RESOURCES, params=filters, fields=RESOURCE_FIELDS + ['backend_id'])
+    except PuhuriApiError as error:
+        fail_api(module, error, changed=False, results=[], **output)
+    reportable = [r for r in listed if r.get('state') in REPORTABLE_STATES]
+    grouped, problems = group_rows(rows, reportable, 'skip' if params['skip_unknown'] else 'fail', name='rows',
+                                   skip_hint=MODULE_SKIP_HINT)
+    if problems:
+        module.fail_json(msg='usage rows: ' + '; '.join(problems), changed=False, results=[], **output)
+    allocations = [Allocation(item['resource_uuid'], item['usages'], params['description'], users=item.get('users'),
+                              row_sums=item.get('row_sums')) for item in grouped['allocations']]
+    output['skipped_rows'] = [row['source'] for row in grouped['skipped']]
+    return allocations, listed, skipped_results(grouped['skipped'])
+
+
 def run_module(module):
     """The whole task for the module's parameters: validate, run, and exit or fail the module."""
     params = module.params
     problems = input_problems(params)
     if problems:
         module.fail_json(msg='; '.join(problems), changed=False, results=[])
-    single = params['allocations'] is None
-    if single:
+    rows_form = params['rows'] is not None or params['src'] is not None
+    single = not rows_form and params['allocations'] is None
+    filters = dict((key, normalize_uuid(params[key])) for key in ('provider_uuid', 'offering_uuid') if params[key] is not None)
+    output, listed, skipped = {}, None, []
+    if rows_form:
+        # The rows are N-sized: the invocation names their number instead of returning them all again.
+        output['invocation'] = {'module_args': dict(params, rows='(%d rows)' % len(params['rows'] or []))}
+        rows = read_rows(module, output)
+        if not rows:
+            module.exit_json(changed=False, results=[], unchanged=0, skipped_rows=[], msg='no usage rows: nothing to report',
+                             **output)
+        client = client_from_module(module)
+        allocations, listed, skipped = rows_allocations(module, client, filters, rows, output)
+    elif single:
         allocations = [Allocation(params['resource_uuid'], params['usages'], params['description'], users=params['users'])]
         if allocations[0].failed:
             module.fail_json(msg='; '.join(allocations[0].problems), changed=False, results=[allocations[0].result()])
+        client = client_from_module(module)
     else:
         allocations = [Allocation(item['resource_uuid'], item['usages'],
                                   item['description'] if item['description'] is not None else params['description'],
                                   item['backend_id'], users=item['users'], row_sums=item['row_sums'])
                        for item in params['allocations']]
+        client = client_from_module(module)
 
-    client = client_from_module(module)
-    filters = dict((key, normalize_uuid(params[key])) for key in ('provider_uuid', 'offering_uuid') if params[key] is not None)
     report = UsageReport(client, allocations, single, check_mode=module.check_mode, period=params['period'],
                          allow_decrease=params['allow_decrease'], skip_unknown=params['skip_unknown'], filters=filters,
-                         warn=module.warn, parallel=params['parallel'])
+                         warn=module.warn, parallel=params['parallel'], listed=listed)
     try:
         stop = report.run()
     except PuhuriApiError as error:
         for allocation in report.pending():
             allocation.fail(str(error))
-        fail_api(module, error, changed=any(a.changed for a in allocations), results=[a.result() for a in allocations])
+        fail_api(module, error, **dict(output, changed=any(a.changed for a in allocations),
+                                       results=[a.result() for a in allocations]))
     if stop:
         for allocation in report.pending():
             allocation.fail(stop)
     results = [a.result() for a in allocations]
-    output = dict(changed=any(r['changed'] for r in results), results=results)
+    output.update(changed=any(r['changed'] for r in results), results=results)
     if report.period:
         output['period'] = period_text(report.period)
     if single:
         output.update(before=results[0]['before'], after=results[0]['after'])
     if module._diff:
         output['diff'] = [diff_entry(r, output.get('period', '')) for r in results if r['changed']]
+    if rows_form:
+        # Only what changed, failed or was skipped is returned (the summary and the run record need no more); the
+        # unchanged allocations are counted.
+        shown = [r for r in results if r['changed'] or r['failed']]
+        output.update(results=shown + skipped, unchanged=len(results) - len(shown))
     failed = [r for r in results if r['failed']]
     if failed:
         if single:

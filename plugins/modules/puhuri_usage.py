@@ -30,6 +30,10 @@ description:
     end the task fails listing exactly which allocations were not reported and why.
   - In the bulk form an allocation can be named by its C(backend_id) (the site's local account name), looked up in
     the same one listing of the allocations, so a site needs no listing of its own to map account names.
+  - The rows form (O(rows), O(src)) takes the site's usage as rows (one amount of one component of one account each), for
+    example a CSV file from the batch system's accounting. The module reads them, adds them up per allocation and
+    component, maps the accounts in its one listing of the allocations, names every problem of the rows at once and
+    then reports like the bulk form. This is what the role puhuri.core.report_usage runs.
 author:
   - puhuri.core developers (@puhuri)
 extends_documentation_fragment:
@@ -47,7 +51,7 @@ options:
   resource_uuid:
     description:
       - The allocation (marketplace resource UUID) to report for. Needs O(usages).
-      - Mutually exclusive with O(allocations).
+      - Mutually exclusive with O(allocations), O(rows) and O(src).
     type: str
     aliases: [uuid]
   usages:
@@ -76,7 +80,7 @@ options:
   allocations:
     description:
       - The bulk form, for example a whole site's report of a month in one task. Mutually exclusive with
-        O(resource_uuid) and O(usages).
+        O(resource_uuid), O(usages), O(rows) and O(src).
       - Each allocation may appear only once.
     type: list
     elements: dict
@@ -108,6 +112,51 @@ options:
       description:
         description: Description of its components that have none of their own; defaults to O(description).
         type: str
+  rows:
+    description:
+      - The rows form. Usage rows, each a dict with C(backend_id) (the site's local account name) or C(uuid) (the
+        allocation), C(component) (a component type, for example C(cpu_k_hours)), C(amount) (the month-to-date total,
+        a number of at least 0, any number of decimals) and optionally C(user), C(description) and C(source).
+      - Rows of one allocation and component are added up and the sum is rounded once to 2 decimals, half up (the API
+        keeps 2 decimals); RV(results[].row_sums) and C(--diff) show the unrounded sum where rows were added up or
+        rounded.
+      - A row with C(user) (the username in the offering) is that user's usage; the allocation's total of the
+        component is then the sum of its users' amounts, each rounded once, and each user's usage is reported as with
+        O(users). For one allocation and component give either rows without C(user) (the total) or rows with
+        C(user), never both.
+      - A C(backend_id) names the one allocation in state C(OK), C(Updating) or C(Terminating) with that backend ID
+        among the allocations listed (see O(provider_uuid), O(offering_uuid)); a C(uuid) must be one of them. Other
+        rows are unknown; they fail the task (or are skipped, see O(skip_unknown)).
+      - Every problem of the rows (missing or unknown keys, bad amounts, unknown or ambiguous accounts, a total row
+        next to per-user rows) is named at once, by the row's C(source) (for example C(usage.csv line 7)) or else as
+        C(rows[index]), and the task fails before anything is sent.
+      - May be given together with O(src) (the rows of O(rows) come first). No rows at all (for example an empty
+        file) is nothing to do and sends no request. Mutually exclusive with O(resource_uuid) and O(allocations).
+      - To keep the task's output small, RV(results) holds only the allocations that changed, failed or were
+        skipped; RV(unchanged) counts the others.
+    type: list
+    elements: dict
+    version_added: 0.2.0
+  src:
+    description:
+      - The rows form. A CSV or JSON file of usage rows (see O(rows)) on the host the module runs on (for the role
+        puhuri.core.report_usage, whose play runs on C(localhost), the controller). Read also in check mode.
+      - CSV needs a header line; column names are matched case-insensitively, other columns are ignored, and empty
+        lines and lines starting with C(#) are skipped. Each row's source is C(<src> line <n>).
+      - JSON is a list of objects with the keys of O(rows); each row's source is C(<src> item <n>).
+    type: path
+    version_added: 0.2.0
+  format:
+    description: The format of O(src). C(auto) reads JSON when the text starts with C([), else CSV.
+    type: str
+    choices: [auto, csv, json]
+    default: auto
+    version_added: 0.2.0
+  csv_delimiter:
+    description: The field delimiter of a CSV O(src), one character, for example C(|) for the output of C(sreport -P).
+    type: str
+    default: ','
+    version_added: 0.2.0
   period:
     description:
       - The month to report for, C(YYYY-MM). Default is the server's current month (UTC), read from the server's
@@ -136,12 +185,12 @@ options:
     default: false
   provider_uuid:
     description:
-      - Bulk form only. List only the allocations of this provider organisation (customer UUID), so that a token that
+      - Bulk and rows form only. List only the allocations of this provider organisation (customer UUID), so that a token that
         sees several providers reads and matches only this one's allocations.
     type: str
   offering_uuid:
     description:
-      - Bulk form only. List only the allocations of this offering.
+      - Bulk and rows form only. List only the allocations of this offering.
     type: str
   skip_unknown:
     description:
@@ -149,11 +198,13 @@ options:
         O(allocations[].backend_id), none in state C(OK), C(Updating) or C(Terminating) has it) or not in such a
         state. Skipped allocations are returned with RV(results[].skipped=true) and are not failures, for example
         local accounts that are not Puhuri allocations.
+      - In the rows form, rows naming no such allocation are skipped (returned in RV(skipped_rows), and each account
+        as a skipped entry of RV(results)) instead of failing the task before anything is sent.
     type: bool
     default: false
   parallel:
     description:
-      - Bulk form. How many allocations' usage is sent at the same time, from 1 (one after the other) to 32.
+      - Bulk and rows form. How many allocations' usage is sent at the same time, from 1 (one after the other) to 32.
         Each worker has its own HTTP session; a C(429) answer (C(Retry-After)) slows every worker, not just one.
       - The same requests are sent whatever the value, and the results are in the order of O(allocations).
     type: int
@@ -165,7 +216,8 @@ notes:
     default; a service-provider manager gets HTTP 403).
   - 'Requests: single form 3 reads (allocation, offering, recorded usage) and at most 1 write; bulk form one
     paginated listing of the allocations, then per offering involved 1 read and one paginated listing of the
-    month''s usage, and one write per allocation that changes.'
+    month''s usage, and one write per allocation that changes. The rows form makes the same requests as the bulk
+    form.'
   - 'Without O(period), Waldur records into its current month. If the server''s month changes while the task runs,
     an allocation written after the change is reported as failed with both months named: its totals went into the
     new month; correct them there (with O(allow_decrease)).'
@@ -216,6 +268,29 @@ EXAMPLES = r'''
       - backend_id: local_test_account
         usages: {cpu_k_hours: 0.5}
 
+- name: An accounting export as CSV (here written by the play; in practice the batch system's accounting writes it)
+  ansible.builtin.copy:
+    dest: /tmp/puhuri-usage-example.csv
+    content: |
+      backend_id,uuid,component,amount,user
+      ,2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11,cpu_k_hours,9.5,alice
+      ,2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11,cpu_k_hours,4.5,bob
+      local_test_account,,cpu_k_hours,0.5,carol
+    mode: "0644"
+
+- name: The month's usage from that file, by local account name or UUID, skipping local-only accounts
+  puhuri.core.puhuri_usage:
+    src: /tmp/puhuri-usage-example.csv  # read on the host the task runs on
+    skip_unknown: true
+  register: site_report
+
+- name: Rows given in the task (rows of one account and component are added up, then rounded once)
+  puhuri.core.puhuri_usage:
+    rows:
+      - {uuid: 2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11, component: gb_k_hours, amount: 1.004}
+      - {uuid: 2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11, component: gb_k_hours, amount: 2.246}
+      - {uuid: 3a7b9d2f5c8e4f0a9b4d6c2e8f1a0b12, component: gb_k_hours, amount: 0.5, description: quota report}
+
 - name: The allocation's total and what each of its users used (the users add up to at most the total)
   puhuri.core.puhuri_usage:
     resource_uuid: 2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11
@@ -239,7 +314,10 @@ period:
   type: str
   sample: "2026-11"
 results:
-  description: One entry per allocation, in the order given.
+  description:
+    - One entry per allocation, in the order given.
+    - Rows form (O(rows), O(src)) - only the allocations that changed (in check mode, would change), failed or were
+      skipped, in the order of their first row; the skipped accounts come last, one entry each.
   returned: always
   type: list
   elements: dict
@@ -297,6 +375,19 @@ results:
       description: What happened, or why it was not reported.
       type: str
       sample: reported
+unchanged:
+  description: Rows form only, the number of allocations whose usage was already recorded as given.
+  returned: rows form
+  type: int
+  sample: 998
+  version_added: 0.2.0
+skipped_rows:
+  description: Rows form only, the sources of the rows skipped because their account is unknown (see O(skip_unknown)).
+  returned: rows form
+  type: list
+  elements: str
+  sample: [usage.csv line 7]
+  version_added: 0.2.0
 before:
   description: Single form only, the totals recorded before, as in RV(results[].before).
   returned: single form
@@ -327,6 +418,10 @@ def main():
                 description=dict(type='str'),
             )),
             users=dict(type='dict'),
+            rows=dict(type='list', elements='dict'),
+            src=dict(type='path'),
+            format=dict(type='str', choices=['auto', 'csv', 'json'], default='auto'),
+            csv_delimiter=dict(type='str', default=','),
             period=dict(type='str'),
             description=dict(type='str'),
             allow_decrease=dict(type='bool', default=False),
@@ -335,9 +430,9 @@ def main():
             skip_unknown=dict(type='bool', default=False),
             parallel=dict(type='int', default=4),
         ),
-        mutually_exclusive=[('resource_uuid', 'allocations'), ('usages', 'allocations'),
-                            ('resource_uuid', 'provider_uuid'), ('resource_uuid', 'offering_uuid')],
-        required_one_of=[('resource_uuid', 'allocations')],
+        mutually_exclusive=[('resource_uuid', 'allocations', 'rows'), ('resource_uuid', 'allocations', 'src'),
+                            ('usages', 'allocations'), ('resource_uuid', 'provider_uuid'), ('resource_uuid', 'offering_uuid')],
+        required_one_of=[('resource_uuid', 'allocations', 'rows', 'src')],
         required_together=[('resource_uuid', 'usages')],
         required_by={'users': 'resource_uuid'},
         supports_check_mode=True,

@@ -141,6 +141,10 @@ def test_report_a_site_usage_at_the_floor(bench_site, run_play, tmp_path, parall
         assert len(gets(run_log, RESOURCES)) == site.pages(N), 'the site is listed once'
         assert per_allocation_gets(run_log) == []
         assert [r for r in run_log if r['path'].startswith(USAGES) and r['method'] == 'GET' and r['path'] != USAGES] == []
+        # The floor's reads and nothing more: the site, the one offering, the month's usage.
+        assert [r['path'] for r in run_log if r['method'] == 'GET' and r['path'] not in (RESOURCES, USAGES)] == [
+            '/api/marketplace-provider-offerings/%s/' % site.SLURM_OFFERING_UUID]
+    assert len(gets(log, USAGES)) == 1  # nothing recorded yet: one empty page
     assert len(gets(emu.requests, USAGES)) == site.pages(3 * N)
 
     # Independent read: this month's rows are the reported totals.

@@ -234,10 +234,16 @@ def test_unknown_accounts_fail_before_any_write_or_are_skipped(emulator, run_pla
     assert not writes(emulator.requests)
 
     usage_csv.write_text('backend_id,component,amount\nhpc_alloc1,cpu_k_hours,1\nlocal_only,cpu_k_hours,5\n')
-    skipped = run_play(None, extravars=dict(extravars, puhuri_usage_unknown='skip'), playbook=playbook)
+    record = tmp_path / 'record.json'
+    skipped = run_play(None, extravars=dict(extravars, puhuri_usage_unknown='skip', puhuri_plan_json=str(record)),
+                       playbook=playbook)
     assert skipped.rc == 0, skipped
     assert usage_of(emulator, names['alloc-1']['uuid']) == {'cpu_k_hours': '1.00'}
     assert '1 row(s) skipped (unknown allocation): %s line 3' % usage_csv in skipped.stdout
+    # The run record names the skipped account as well.
+    written = json.loads(record.read_text())
+    assert written['counts'] == {'changed': 1, 'unchanged': 0, 'failed': 0, 'skipped': 1}
+    assert [(e.get('backend_id'), e['skipped']) for e in written['allocations']] == [(None, False), ('local_only', True)]
 
 
 def test_report_usage_refuses_a_total_and_per_user_rows_and_shows_rounded_sums(emulator, run_play, tmp_path):

@@ -436,3 +436,119 @@ def test_per_user_usage_above_the_total_or_of_an_undeclared_component_is_refused
     assert result['too much']['failed'] and 'adds up to 3.50' in result['too much']['msg'], result['too much']
     assert result['undeclared']['failed'] and 'gb_k_hours' in result['undeclared']['msg']
     assert emulator.requests == []
+
+
+# --- the rows form (rows, src) -----------------------------------------------------------------------------------
+
+LISTING = ('GET', '/api/marketplace-provider-resources/')
+
+
+def listings(emulator):
+    return [(c['method'], c['path']) for c in emulator.requests].count(LISTING)
+
+
+def test_rows_form_from_csv_and_json_files_check_apply_and_nothing_to_do(emulator, run_play, tmp_path):
+    emulator.store.resources[ALLOC_1].backend_id = 'hpc_a'
+    emulator.store.resources[VM_1].backend_id = 'vm_one'
+    usage_csv = tmp_path / 'usage.csv'
+    usage_csv.write_text('# sacct\nBackend_ID|Component|Amount|extra\nhpc_a|cpu_k_hours|1.004|x\n\n'
+                         'hpc_a|cpu_k_hours|2.001|y\nvm_one|gb_k_hours|3|z\n')
+    usage_json = tmp_path / 'usage.json'
+    usage_json.write_text('[{"uuid": "%s", "component": "cpu_k_hours", "amount": 0.5, "description": "vm"}]' % VM_2)
+    tasks = [usage_task(emulator, 'csv', src=str(usage_csv), csv_delimiter='|', provider_uuid='9fc511a42dda5ab5beae89e750ad1483'),
+             usage_task(emulator, 'json', src=str(usage_json), format='json')]
+
+    check = run_play(tasks, check=True, diff=True)
+    assert check.rc == 0, check
+    assert check['csv']['changed'] and check['json']['changed']
+    assert [r['msg'] for r in check['csv']['results']] == ['would be reported (check mode)'] * 2
+    assert not writes(emulator.requests) and listings(emulator) == 2
+    assert recorded(emulator, ALLOC_1) == recorded(emulator, VM_1) == recorded(emulator, VM_2) == {}
+
+    emulator.clear_requests()
+    applied = run_play(tasks, diff=True)
+    assert applied.rc == 0, applied
+    csv_result = applied['csv']
+    assert [(r['resource_uuid'], r['name'], r['changed'], r['after']) for r in csv_result['results']] == [
+        (ALLOC_1, 'alloc-1', True, {'cpu_k_hours': '3.01'}), (VM_1, 'vm-1', True, {'gb_k_hours': '3.00'})]
+    assert csv_result['results'][0]['row_sums'] == {'cpu_k_hours': '3.005'}
+    assert 'cpu_k_hours 3.005 -> 3.01' in csv_result['diff'][0]['after_header']
+    assert csv_result['unchanged'] == 0 and csv_result['skipped_rows'] == []
+    # The rows are not returned again in the invocation (they may be thousands).
+    assert csv_result['invocation']['module_args']['rows'] == '(0 rows)'
+    assert recorded(emulator, ALLOC_1) == {'cpu_k_hours': ('3.01', '')}
+    assert recorded(emulator, VM_1) == {'gb_k_hours': ('3.00', '')}
+    assert recorded(emulator, VM_2) == {'cpu_k_hours': ('0.50', 'vm')}
+    assert [(c['method'], c['path']) for c in writes(emulator.requests)] == [('POST', SET_USAGE)] * 3
+    assert listings(emulator) == 2  # one listing per task, also for the rows' account names
+
+    emulator.clear_requests()
+    again = run_play(tasks)
+    assert again.rc == 0, again
+    assert [(again[name]['changed'], again[name]['results'], again[name]['unchanged']) for name in ('csv', 'json')] == [
+        (False, [], 2), (False, [], 1)]
+    assert not writes(emulator.requests)
+
+
+def test_rows_form_names_every_bad_row_at_once_and_writes_nothing(emulator, run_play, tmp_path):
+    emulator.store.resources[ALLOC_1].backend_id = 'hpc_a'
+    emulator.store.resources[VM_1].backend_id = 'shared'
+    emulator.store.resources[VM_2].backend_id = 'shared'
+    emulator.store.resources[ALLOC_2].backend_id = 'pending_acct'  # Creating: usage cannot be reported for it
+    rows = [{'backend_id': 'hpc_a', 'component': 'cpu_k_hours', 'amount': 1},
+            {'backend_id': 'nope', 'component': 'cpu_k_hours', 'amount': 1},
+            {'uuid': VM_1, 'backend_id': 'hpc_a', 'component': '', 'amount': -1},
+            {'backend_id': 'hpc_a', 'component': 'gb_k_hours', 'amount': 'lots', 'source': 'acct line 9'},
+            {'backend_id': 'shared', 'component': 'cpu_k_hours', 'amount': 1},
+            {'backend_id': 'pending_acct', 'component': 'gb_k_hours', 'amount': 1},
+            {'backend_id': 'hpc_a', 'user': 'alice', 'component': 'cpu_k_hours', 'amount': 1, 'colour': 'red'}]
+    empty = tmp_path / 'empty.csv'
+    empty.write_text('')
+    tasks = [usage_task(emulator, 'bad rows', ignore_errors=True, rows=rows),
+             usage_task(emulator, 'bad rows and a file', ignore_errors=True, rows=rows[:2], src=str(empty)),
+             usage_task(emulator, 'both forms', ignore_errors=True, rows=rows[:1],
+                        allocations=[{'resource_uuid': VM_1, 'usages': {'cpu_k_hours': 1}}])]
+    result = run_play(tasks)
+    message = result['bad rows']['msg']
+    assert result['bad rows']['failed'] and result['bad rows']['changed'] is False
+    assert message == 'usage rows: ' + '; '.join([
+        "rows[1]: backend_id 'nope' is not one of the allocations usage can be reported for",
+        'rows[2]: needs exactly one of backend_id and uuid; needs a component (for example cpu_k_hours); '
+        'amount must be a number of at least 0, got -1',
+        "acct line 9: amount must be a number of at least 0, got 'lots'",
+        "rows[4]: backend_id 'shared' belongs to several allocations (%s, %s); name the allocation by uuid" % (VM_1, VM_2),
+        "rows[5]: backend_id 'pending_acct' is not one of the allocations usage can be reported for",
+        'rows[6]: unknown key(s) colour (allowed: backend_id, uuid, user, component, amount, description, source)',
+        'rows of accounts that are not Puhuri allocations can be skipped (skip_unknown: true; in the role '
+        'puhuri.core.report_usage, puhuri_usage_unknown: skip)'])
+    assert "rows[1]: backend_id 'nope'" in result['bad rows and a file']['msg']
+    assert 'mutually exclusive' in result['both forms']['msg']
+    # Only the one listing of each task with rows was read; nothing was written.
+    assert [(c['method'], c['path']) for c in emulator.requests] == [LISTING, LISTING]
+    assert recorded(emulator, ALLOC_1) == {}
+
+
+def test_rows_form_skip_unknown_returns_the_skipped_rows_and_an_empty_file_sends_nothing(emulator, run_play, tmp_path):
+    emulator.store.resources[ALLOC_1].backend_id = 'hpc_a'
+    rows = [{'backend_id': 'hpc_a', 'component': 'cpu_k_hours', 'amount': 2},
+            {'backend_id': 'local_only', 'component': 'cpu_k_hours', 'amount': 1},
+            {'uuid': '00000000000000000000000000000000', 'component': 'cpu_k_hours', 'amount': 1, 'source': 'cmd item 3'},
+            {'backend_id': 'local_only', 'component': 'gb_k_hours', 'amount': 1}]
+    result = run_play([usage_task(emulator, 'skip', rows=rows, skip_unknown=True)])
+    assert result.rc == 0, result
+    skip = result['skip']
+    assert skip['skipped_rows'] == ['rows[1]', 'cmd item 3', 'rows[3]']
+    assert [(r['resource_uuid'], r.get('backend_id'), r['changed'], r['skipped']) for r in skip['results']] == [
+        (ALLOC_1, None, True, False), (None, 'local_only', False, True), ('00000000000000000000000000000000', None, False, True)]
+    assert skip['results'][1]['msg'] == ("skipped: backend_id 'local_only' is not one of the allocations usage can be "
+                                         'reported for (rows[1], rows[3])')
+    assert recorded(emulator, ALLOC_1) == {'cpu_k_hours': ('2.00', '')}
+    assert [(c['method'], c['path']) for c in writes(emulator.requests)] == [('POST', SET_USAGE)]
+
+    emulator.clear_requests()
+    empty = tmp_path / 'usage.csv'
+    empty.write_text('# no accounting this month\n')
+    nothing = run_play([usage_task(emulator, 'empty', src=str(empty)), usage_task(emulator, 'no rows', rows=[])])
+    assert nothing.rc == 0, nothing
+    assert [(nothing[name]['changed'], nothing[name]['results']) for name in ('empty', 'no rows')] == [(False, []), (False, [])]
+    assert emulator.requests == []

@@ -15,6 +15,7 @@ from ansible_collections.puhuri.core.plugins.filter.provision_plan import provis
 from ansible_collections.puhuri.core.plugins.filter.usage_allocations import usage_allocations
 from ansible_collections.puhuri.core.plugins.filter.usage_problems import usage_problems
 from ansible_collections.puhuri.core.plugins.filter.usage_rows import usage_rows
+from ansible_collections.puhuri.core.plugins.module_utils._usage_rows import UsageRowsError, group_rows, parse_rows
 
 pytestmark = pytest.mark.unit
 
@@ -66,6 +67,17 @@ def test_usage_rows_csv_and_json_with_sources():
         usage_rows('account,cpu\nx,1\n', source='f.csv')
     with pytest.raises(AnsibleFilterError, match='cmd is not valid JSON'):
         usage_rows('[{', 'json', source='cmd')
+
+
+def test_the_row_code_of_module_utils_raises_its_own_error_which_the_filter_translates():
+    # module_utils cannot import ansible.errors: puhuri_usage turns UsageRowsError into fail_json, the filter into
+    # AnsibleFilterError.
+    assert not issubclass(UsageRowsError, AnsibleFilterError)
+    with pytest.raises(UsageRowsError, match=r"f.csv: the CSV delimiter must be one character, got ';;'"):
+        parse_rows('backend_id;;component;;amount\n', 'csv', ';;', 'f.csv')
+    with pytest.raises(AnsibleFilterError, match='format must be one of auto, csv, json'):
+        usage_rows('', 'xml')
+    assert group_rows([dict(component='c', amount=1)], name='rows') == (None, ['rows[0]: needs exactly one of backend_id and uuid'])
 
 
 def test_usage_allocations_sums_rounds_and_maps_backend_ids():

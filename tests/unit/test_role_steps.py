@@ -61,3 +61,12 @@ def test_usage_problems_and_summary():
     assert usage_summary(result, grouped) == [
         '1 allocation(s) reported, 0 unchanged, 2 row(s) skipped (unknown allocation): f line 3, f line 4',
         'a: {"c": "1.00"}']
+    # The rows form of puhuri_usage: the result alone counts the unchanged allocations and names the skipped rows.
+    rows_result = {'results': [dict(name='a', changed=True, skipped=False, after={'c': '1.00'}),
+                               dict(backend_id='x', changed=False, skipped=True)],
+                   'unchanged': 998, 'skipped_rows': ['f line 3', 'f line 4']}
+    assert usage_summary(rows_result, check_mode=True) == [
+        '1 allocation(s) would be reported, 998 unchanged, 2 row(s) skipped (unknown allocation): f line 3, f line 4',
+        'a: {"c": "1.00"}']
+    assert usage_summary({'results': [], 'unchanged': 0, 'skipped_rows': []}) == [
+        '0 allocation(s) reported, 0 unchanged, 0 row(s) skipped (unknown allocation)']
