@@ -131,6 +131,16 @@ def limits_as_ints(limits):
     return dict((key, whole_number(value)) for key, value in (limits or {}).items())
 
 
+def undeclared_decision(triage, resource, order, policy, entry, left):
+    """The decision (approve, reject or leave) for an order its declaration leaves open: the triage rules, then the
+    policy. A rejecting rule's comment goes into entry; an order left to the portal is noted in left."""
+    decision, comment = triage.decide(resource, order, policy) if triage else (policy, None)
+    with_comment(entry, comment)
+    if decision == 'leave':
+        left.append(dict(uuid=normalize_uuid(resource['uuid']), name=resource.get('name'), order_type=order['type']))
+    return decision
+
+
 def pending_orders(active, by_uuid, extra, update_policy, terminate_policy, triage=None):
     """(update, teardown, left) of the pending-provider Update and Terminate orders of `active`; the declarations
     the policies make are added to by_uuid's entries or appended to extra."""
@@ -147,10 +157,8 @@ def pending_orders(active, by_uuid, extra, update_policy, terminate_policy, tria
             if order['type'] == 'Update':
                 requested = dict(current, **limits_as_ints(order.get('limits')))
                 if 'limits' not in entry:
-                    decision, comment = triage.decide(resource, order, update_policy) if triage else (update_policy, None)
-                    with_comment(entry, comment)
+                    decision = undeclared_decision(triage, resource, order, update_policy, entry, left)
                     if decision == 'leave':
-                        left.append(dict(uuid=uuid, name=resource.get('name'), order_type='Update'))
                         continue
                     entry['limits'] = order.get('limits') if decision == 'approve' else resource.get('limits')
                 if dict(current, **limits_as_ints(entry['limits'])) == requested:
@@ -159,10 +167,8 @@ def pending_orders(active, by_uuid, extra, update_policy, terminate_policy, tria
                                        new_limits=order.get('limits')))
             else:
                 if 'state' not in entry:
-                    decision, comment = triage.decide(resource, order, terminate_policy) if triage else (terminate_policy, None)
-                    with_comment(entry, comment)
+                    decision = undeclared_decision(triage, resource, order, terminate_policy, entry, left)
                     if decision == 'leave':
-                        left.append(dict(uuid=uuid, name=resource.get('name'), order_type='Terminate'))
                         continue
                     entry['state'] = 'terminated' if decision == 'approve' else 'ok'  # approving a Terminate order ends it
                 if entry['state'] == 'terminated':

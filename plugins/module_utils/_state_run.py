@@ -227,7 +227,7 @@ class StateRun(object):
         return listing
 
     def read_resources(self, allocations):
-        listing = self.prefetched.pop('resources', None) or self.list_resources()
+        listing = self.prefetched.pop('resources') if 'resources' in self.prefetched else self.list_resources()
         found = dict((normalize_uuid(r['uuid']), r) for r in listing)
         for allocation in allocations:
             allocation.resource = found.get(allocation.uuid)

@@ -123,3 +123,13 @@ def test_the_role_decides_the_same_with_and_without_hooks(emulator_8x, run_play,
     assert (states['vm-2'][0], states['alloc-4'][0], states['vm-3'][0]) == ('Terminated', 'OK', 'Terminated')
     assert states['alloc-1'][1] == {'cpu_k_hours': 10, 'gpu_k_hours': 2}
     assert outcomes[0] == outcomes[1]
+
+
+def test_nothing_listed_costs_one_listing_and_sends_nothing(emulator, run_play):
+    """An offering with no allocations: the listing is read once (the first read reuses it), nothing is sent."""
+    result = run_play(decide_task(emulator, allocations=[], undeclared_policy='approve',
+                                  offering_uuid='0' * 32))
+    assert result.rc == 0, result
+    assert (result[TASK]['changed'], result[TASK]['undeclared'], result[TASK]['results']) == (False, [], [])
+    resources = [r for r in emulator.requests if r['path'].endswith('marketplace-provider-resources/')]
+    assert len(resources) == 1 and not writes(emulator.requests)
