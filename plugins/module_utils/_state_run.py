@@ -460,12 +460,9 @@ def input_problems(params):
         problems.extend(declaration_problems(item, where))
     problems.extend(p for p in [uuid_problem(name, params[name]) for name in ('provider_uuid', 'offering_uuid')] if p)
     problems.extend(p for p in [parallel_problem(params['parallel'])] if p)
-    if deciding:
-        if params['allocations'] is None:
-            problems.append('%s decide the orders nobody declared: use them with allocations (the bulk form), not uuid'
-                            % ', '.join(POLICY_KEYS))
+    if deciding:  # only in the bulk form: the argument spec makes the policies and uuid mutually exclusive
         try:
-            validate_rules(params['triage_rules'] or [])
+            validate_rules(params.get('triage_rules') or [])
         except TriageRuleError as error:
             problems.append('triage_rules: %s' % error)
     if not problems and params['allocations'] is not None:
