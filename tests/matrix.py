@@ -33,6 +33,7 @@ Knobs (environment variables):
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import argparse
 import concurrent.futures
 import glob
 import hashlib
@@ -279,7 +280,9 @@ def selected_cells(base):
     return [Cell(core, python, scope, base) for core, python, scope in CELLS if not wanted or core in wanted]
 
 
-def main():
+def main(argv=None):
+    # No options: what to run is chosen by the environment (see the knobs above); --help shows them and runs nothing.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     start = time.time()
     base = os.path.abspath(os.environ.get('PUHURI_MATRIX_DIR') or os.path.join(REPO_ROOT, 'tests', 'output', 'matrix'))
     os.makedirs(os.path.join(base, 'logs'), exist_ok=True)

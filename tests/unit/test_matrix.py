@@ -73,3 +73,15 @@ def test_a_missing_python_fails_the_cell_instead_of_skipping_it(tmp_path, monkey
     os.makedirs(os.path.join(str(tmp_path), 'logs'))
     assert matrix.build(cell) is False
     assert cell.result == 'FAILED' and 'no Python 3.99 found' in cell.detail
+
+
+@pytest.mark.parametrize('argv,code', [(['--help'], 0), (['--cells', '2.16'], 2)])
+def test_help_and_unknown_options_run_nothing(argv, code, tmp_path, monkeypatch, capsys):
+    """`python tests/matrix.py --help` shows the knobs and exits; an unknown option is refused; no venv is built."""
+    monkeypatch.setenv('PUHURI_MATRIX_DIR', str(tmp_path / 'matrix'))
+    with pytest.raises(SystemExit) as ended:
+        matrix.main(argv)
+    assert ended.value.code == code
+    assert not (tmp_path / 'matrix').exists()
+    if code == 0:
+        assert 'PUHURI_MATRIX_CELLS' in capsys.readouterr().out
