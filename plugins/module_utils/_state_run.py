@@ -30,7 +30,6 @@ RESOURCE_FIELDS = ['uuid', 'name', 'state', 'backend_id', 'report', 'offering_ty
 ORDER_FIELDS = ['uuid', 'type', 'state', 'marketplace_resource_uuid', 'limits', 'attributes', 'created']
 # What triage rules can match on, beyond RESOURCE_FIELDS (see _triage).
 TRIAGE_FIELDS = ['offering_name', 'plan_uuid', 'plan_name', 'project_name', 'customer_name']
-POLICIES = ['leave', 'approve', 'reject']
 POLICY_KEYS = ('undeclared_policy', 'update_policy', 'terminate_policy', 'triage_rules')
 # The keys planning reads: an answer without them is not what this API answers.
 RESOURCE_KEYS = ('uuid', 'state', 'offering_type')

@@ -24,12 +24,15 @@ from ansible_collections.puhuri.core.plugins.module_utils._usage import (
     parse_usages, period_date, period_text, plan_usage, plan_user_usages, recorded_usages, server_time, user_amounts,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._usage_rows import UsageRowsError, group_rows, parse_rows
+from ansible_collections.puhuri.core.plugins.module_utils._allocations import list_allocations
 
 RESOURCES = 'marketplace-provider-resources/'
 OFFERINGS = 'marketplace-provider-offerings/'
 USAGES = 'marketplace-component-usages/'
 SET_USAGE = USAGES + 'set_usage/'
 RESOURCE_FIELDS = ['uuid', 'name', 'state', 'offering_uuid']
+# The bulk and rows forms' one listing of the allocations (every state; the reportable ones are picked later).
+LISTING_FIELDS = RESOURCE_FIELDS + ['backend_id']
 USAGE_FIELDS = ['resource_uuid', 'type', 'usage', 'description', 'date']
 USER_USAGES = 'marketplace-component-user-usages/'
 USER_USAGE_FIELDS = ['component_usage', 'username', 'usage']
@@ -180,7 +183,7 @@ class UsageReport(object):
                     raise
                 found = {}
         else:
-            listed = self.listed if self.listed is not None else self.list_allocations()
+            listed = self.listed if self.listed is not None else list_allocations(self.client, self.filters, LISTING_FIELDS)
             found = dict((normalize_uuid(r['uuid']), r) for r in listed)
             self.resolve_backend_ids(listed)
         reported = {}
@@ -198,10 +201,6 @@ class UsageReport(object):
                 reported[allocation.uuid] = allocation
                 allocation.name = resource.get('name')
                 allocation.offering_uuid = normalize_uuid(resource['offering_uuid'])
-
-    def list_allocations(self):
-        """The bulk form's one listing of the allocations (every state; the reportable ones are picked later)."""
-        return self.client.list(RESOURCES, params=self.filters, fields=RESOURCE_FIELDS + ['backend_id'])
 
     def resolve_backend_ids(self, listed):
         """The allocation of each backend_id item: the one listed allocation in a reportable state with that backend_id."""
@@ -510,7 +509,7 @@ def rows_allocations(module, client, filters, rows, output):
     write. Returns (the allocations, the listing, the results of the skipped accounts)."""
     params = module.params
     try:
-        listed = client.list(RESOURCES, params=filters, fields=RESOURCE_FIELDS + ['backend_id'])
+        listed = list_allocations(client, filters, LISTING_FIELDS)
     except PuhuriApiError as error:
         fail_api(module, error, changed=False, results=[], **output)
     reportable = [r for r in listed if r.get('state') in REPORTABLE_STATES]

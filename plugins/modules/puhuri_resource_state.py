@@ -452,7 +452,8 @@ actions_count:
 
 
 from ansible_collections.puhuri.core.plugins.module_utils._common import PuhuriModule, argument_spec
-from ansible_collections.puhuri.core.plugins.module_utils._state_run import ALLOCATION_KEYS, POLICIES, POLICY_KEYS, run_module
+from ansible_collections.puhuri.core.plugins.module_utils._provision import POLICIES
+from ansible_collections.puhuri.core.plugins.module_utils._state_run import ALLOCATION_KEYS, POLICY_KEYS, run_module
 
 
 def report_options():
