@@ -15,7 +15,14 @@ Private module (leading underscore): the API of this file may change between min
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+
 from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
+
+try:
+    import yaml
+except ImportError:  # only a YAML declarations file needs it; JSON is read without
+    yaml = None
 
 BASIC = 'Marketplace.Basic'
 SLURM = 'Marketplace.Slurm'
@@ -171,6 +178,32 @@ def declaration_problems(item, where=''):
         problems.append('%serror_message and error_traceback go with state erred (or terminated, when a running order '
                         'has to be failed first), got state %s' % (prefix, state))
     return problems
+
+
+class DeclarationsFileError(ValueError):
+    """A declarations file that cannot be read as declarations at all; the text says where and why."""
+
+
+def file_declarations(text, source):
+    """The declarations of a file's text (JSON, else YAML): a list of them, or a mapping whose puhuri_allocations is
+    one (so a vars file of the role can be given as it is). Each item is (where, item), where being 'source item n'."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        if yaml is None:
+            raise DeclarationsFileError('%s is not JSON, and reading YAML needs PyYAML, which this Python lacks' % source)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise DeclarationsFileError('%s is neither JSON nor YAML: %s' % (source, str(error).replace('\n', ' ')))
+    if isinstance(data, dict) and set(data) == {'puhuri_allocations'}:
+        data = data['puhuri_allocations']
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise DeclarationsFileError('%s must hold a list of declarations (or a mapping with only puhuri_allocations, a '
+                                    'list of them), got %s' % (source, type(data).__name__))
+    return [('%s item %d' % (source, index), item) for index, item in enumerate(data, 1)]
 
 
 def limits_problems(limits, prefix=''):

@@ -16,8 +16,8 @@ from ansible_collections.puhuri.core.plugins.module_utils._common import (
     PuhuriApiError, client_from_module, fail_api, fail_bulk, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
-    OPEN_ORDER_STATES, PENDING_START_DATE, RESOURCE_OK_ACTIONS, SLURM, declaration_problems, declared_values, describe, domain_view,
-    order_summary, plan, repeated, situation,
+    DECLARATION_KEYS, OPEN_ORDER_STATES, PENDING_START_DATE, RESOURCE_OK_ACTIONS, SLURM, DeclarationsFileError, declaration_problems,
+    declared_values, describe, domain_view, file_declarations, order_summary, plan, repeated, situation,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem
 from ansible_collections.puhuri.core.plugins.module_utils._provision import provision_plan
@@ -448,15 +448,41 @@ def diff_of(result):
     return {'before_header': header, 'after_header': header, 'before': before, 'after': after}
 
 
-def input_problems(params):
-    if params['allocations'] is None:
+def read_declarations(module):
+    """The declarations of the file src (read on the host the module runs on), each as (where, item); [] without src.
+    Their report bodies become no_log values, as those of allocations are by the argument spec."""
+    path = module.params.get('src')
+    if path is None:
+        return []
+    try:
+        with open(path, 'rb') as handle:
+            items = file_declarations(handle.read().decode('utf-8'), path)
+    except (IOError, OSError) as error:
+        module.fail_json(msg='src %s cannot be read: %s' % (path, error.strerror or error), changed=False)
+    except UnicodeDecodeError as error:
+        module.fail_json(msg='src %s is not UTF-8 text: %s' % (path, error), changed=False)
+    except DeclarationsFileError as error:
+        module.fail_json(msg=str(error), changed=False)
+    for _where, item in items:
+        for section in (item.get('report') or []) if isinstance(item, dict) and isinstance(item.get('report'), list) else []:
+            if isinstance(section, dict) and section.get('body'):
+                module.no_log_values.add(str(section['body']))
+    return items
+
+
+def input_problems(params, file_items=()):
+    """Every problem of the task's input, before any request: the declarations of allocations are named
+    allocations[i], those of the file src '<src> item <n>'."""
+    if params['allocations'] is None and params.get('src') is None:
         items = [('', dict((key, params[key]) for key in ['uuid'] + ALLOCATION_KEYS))]
     else:
-        items = [('allocations[%d]' % index, item) for index, item in enumerate(params['allocations'])]
+        items = [('allocations[%d]' % index, item) for index, item in enumerate(params['allocations'] or [])]
     deciding = policies_of(params) is not None
-    problems = [] if items or deciding else ['allocations is empty: declare at least one allocation']
+    problems = [] if items or file_items or deciding else ['allocations is empty: declare at least one allocation']
     for where, item in items:
         problems.extend(declaration_problems(item, where))
+    for where, item in file_items:
+        problems.extend('%s: %s' % (where, problem) for problem in declaration_problems(item))
     problems.extend(p for p in [uuid_problem(name, params[name]) for name in ('provider_uuid', 'offering_uuid')] if p)
     problems.extend(p for p in [parallel_problem(params['parallel'])] if p)
     if deciding:  # only in the bulk form: the argument spec makes the policies and uuid mutually exclusive
@@ -464,10 +490,11 @@ def input_problems(params):
             validate_rules(params.get('triage_rules') or [])
         except TriageRuleError as error:
             problems.append('triage_rules: %s' % error)
-    if not problems and params['allocations'] is not None:
-        twice = repeated(normalize_uuid(item['uuid']) for _where, item in items)
+    if not problems and (params['allocations'] is not None or file_items):
+        twice = repeated(normalize_uuid(item['uuid']) for _where, item in items + list(file_items))
         if twice:
-            problems.append('allocations declares these allocations more than once (declare each once): %s' % ', '.join(twice))
+            declaring = 'allocations and src declare' if file_items else 'allocations declares'
+            problems.append('%s these allocations more than once (declare each once): %s' % (declaring, ', '.join(twice)))
     return problems
 
 
@@ -484,11 +511,16 @@ def policies_of(params):
 def run_module(module):
     """The whole task for the module's parameters: validate, run, and exit or fail the module."""
     params = module.params
-    single = params['allocations'] is None
-    problems = input_problems(params)
+    single = params['allocations'] is None and params.get('src') is None
+    file_items = read_declarations(module)
+    problems = input_problems(params, file_items)
     if problems:
         module.fail_json(msg='; '.join(problems), changed=False)
-    declarations = [dict((key, params[key]) for key in ['uuid'] + ALLOCATION_KEYS)] if single else params['allocations']
+    if single:
+        declarations = [dict((key, params[key]) for key in ['uuid'] + ALLOCATION_KEYS)]
+    else:
+        declarations = list(params['allocations'] or []) + [dict((key, item.get(key)) for key in DECLARATION_KEYS)
+                                                           for _where, item in file_items]
     allocations = [Allocation(item) for item in declarations]
 
     client = client_from_module(module)
@@ -532,7 +564,8 @@ def run_module(module):
     reported = [r for r in results if r['changed'] or r['failed']]
     output = dict(changed=changed, results=reported, unchanged=len(results) - len(reported),
                   actions_count=sum(len(r['actions']) for r in results),
-                  invocation={'module_args': dict(params, allocations='(%d declared allocations)' % len(declarations))})
+                  invocation={'module_args': dict(params, allocations='(%d declared allocations)' % len(params['allocations']))
+                              if params['allocations'] is not None else params})
     output.update(run.decided)
     if module._diff:
         output['diff'] = diffs

@@ -61,7 +61,7 @@ attributes:
 options:
   uuid:
     description:
-      - The allocation (marketplace resource UUID). Mutually exclusive with O(allocations).
+      - The allocation (marketplace resource UUID). Mutually exclusive with O(allocations) and O(src).
     type: str
     aliases: [resource_uuid]
   state:
@@ -177,6 +177,19 @@ options:
       limits:
         description: As O(limits).
         type: dict
+  src:
+    description:
+      - Bulk form. A file of declarations, read on the host the task runs on (for C(localhost), the controller), as a
+        JSON or YAML list of items with the keys of O(allocations) (C(uuid), not its alias), or a mapping whose only
+        key C(puhuri_allocations) is such a list (so a vars file of the role puhuri.core.provision can be given as it
+        is). Read as data, not templated.
+      - May be given together with O(allocations) (those come first); an allocation may be declared only once in
+        both. Every problem is named C(<src> item <n>) (n from 1) and fails the task before any request.
+      - For many allocations this is the fast way in - the declarations do not pass through Ansible's variables,
+        templating and argument checks (on ansible-core 2.19 and later a cost per value; see README, Performance).
+        The report bodies are kept out of the output as those of O(allocations) are.
+    type: path
+    version_added: 0.2.0
   undeclared_policy:
     description:
       - Bulk form. What to do with the C(Creating) allocations (C(pending-provider) Create orders) that O(allocations)
@@ -300,6 +313,12 @@ EXAMPLES = r'''
 - name: What was done
   ansible.builtin.debug:
     msg: "{{ reconciled.results | selectattr('changed') | map(attribute='uuid') | list }}"
+
+- name: Thousands of allocations, declared in a file (a YAML or JSON list with the keys of allocations)
+  puhuri.core.puhuri_resource_state:
+    provider_uuid: 9fc511a42dda5ab5beae89e750ad1483
+    src: /etc/puhuri/allocations.yml  # read on the host the task runs on
+    parallel: 8
 
 - name: The declared allocations, and the requests nobody declared decided by rules, then by policy
   puhuri.core.puhuri_resource_state:
@@ -482,6 +501,7 @@ def main():
             uuid=dict(type='str', aliases=['resource_uuid']),
             allocations=dict(type='list', elements='dict', options=dict(
                 uuid=dict(type='str', required=True, aliases=['resource_uuid']), **allocation_options())),
+            src=dict(type='path'),
             provider_uuid=dict(type='str'),
             offering_uuid=dict(type='str'),
             parallel=dict(type='int', default=4),
@@ -491,9 +511,10 @@ def main():
             triage_rules=dict(type='list', elements='dict'),
             **allocation_options()
         ),
-        mutually_exclusive=[('uuid', 'allocations')] + [('allocations', key) for key in ALLOCATION_KEYS]
+        mutually_exclusive=[('uuid', 'allocations'), ('uuid', 'src')] + [(form, key) for form in ('allocations', 'src')
+                                                                         for key in ALLOCATION_KEYS]
         + [('uuid', key) for key in POLICY_KEYS],
-        required_one_of=[('uuid', 'allocations')],
+        required_one_of=[('uuid', 'allocations', 'src')],
         supports_check_mode=True,
     )
     run_module(module)

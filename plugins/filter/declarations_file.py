@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, puhuri.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: declarations_file
+short_description: Read the declared allocations of a JSON or YAML file, as puhuri_resource_state's src does
+version_added: 0.2.0
+description:
+  - Turns the text of a declarations file into the list of declarations, checked as the module
+    puhuri.core.puhuri_resource_state checks its O(src) file. Used by the role puhuri.core.provision with a hook,
+    where the plan needs the declarations on the controller.
+  - The text is a JSON or YAML list of declarations, or a mapping whose only key C(puhuri_allocations) is one.
+  - Every problem is raised at once, each named C(<source> item <n>) (n from 1); never a report body.
+author:
+  - puhuri.core developers (@puhuri)
+positional: _input, source
+options:
+  _input:
+    description: The file's text, for example from the lookup ansible.builtin.file.
+    type: str
+    required: true
+  source:
+    description: The name the problems give the file, usually its path.
+    type: str
+    default: input
+'''
+
+EXAMPLES = r'''
+- name: The declarations of a file, on the controller
+  ansible.builtin.set_fact:
+    declared: "{{ lookup('ansible.builtin.file', 'allocations.yml') | puhuri.core.declarations_file('allocations.yml') }}"
+  no_log: true  # declared reports are secrets
+'''
+
+RETURN = r'''
+_value:
+  description: The declarations, as the items of the role variable puhuri_allocations.
+  type: list
+  elements: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
+    DeclarationsFileError, declaration_problems, file_declarations,
+)
+
+
+def declarations_file(text, source='input'):
+    try:
+        items = file_declarations(str(text or ''), source)
+    except DeclarationsFileError as error:
+        raise AnsibleFilterError(str(error))
+    problems = ['%s: %s' % (where, problem) for where, item in items for problem in declaration_problems(item)]
+    if problems:
+        raise AnsibleFilterError('; '.join(problems))
+    return [item for _where, item in items]
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'declarations_file': declarations_file}
