@@ -15,7 +15,8 @@ description:
     puhuri.core.puhuri_resource_state checks its O(src) file. Used by the role puhuri.core.provision with a hook,
     where the plan needs the declarations on the controller.
   - The text is a JSON or YAML list of declarations, or a mapping whose only key C(puhuri_allocations) is one.
-  - Every problem is raised at once, each named C(<source> item <n>) (n from 1); never a report body.
+  - Every problem is raised at once (or, with O(problems), returned), each named C(<source> item <n>) (n from 1);
+    never a report body.
 author:
   - puhuri.core developers (@puhuri)
 positional: _input, source
@@ -28,6 +29,12 @@ options:
     description: The name the problems give the file, usually its path.
     type: str
     default: input
+  problems:
+    description:
+      - Return the list of problems (empty when the file is good) instead of the declarations, so a task can show
+        them (ansible-core 2.19 and later keep the message of an error raised inside a larger expression from view).
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -39,9 +46,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: The declarations, as the items of the role variable puhuri_allocations.
+  description: The declarations, as the items of the role variable puhuri_allocations; with O(problems), the problems.
   type: list
-  elements: dict
+  elements: raw
 '''
 
 from ansible.errors import AnsibleFilterError
@@ -51,14 +58,16 @@ from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
 )
 
 
-def declarations_file(text, source='input'):
+def declarations_file(text, source='input', problems=False):
     try:
         items = file_declarations(str(text or ''), source)
+        found = ['%s: %s' % (where, problem) for where, item in items for problem in declaration_problems(item)]
     except DeclarationsFileError as error:
-        raise AnsibleFilterError(str(error))
-    problems = ['%s: %s' % (where, problem) for where, item in items for problem in declaration_problems(item)]
+        items, found = [], [str(error)]
     if problems:
-        raise AnsibleFilterError('; '.join(problems))
+        return found
+    if found:
+        raise AnsibleFilterError('; '.join(found))
     return [item for _where, item in items]
 
 

@@ -5,7 +5,7 @@
 """The benchmark of issue #7: a whole provider site through the roles, against the floor and a naive playbook.
 
   python tests/benchmark/run.py [--n 1000] [--n 5000] [--naive-sample K] [--repeat R] [--latency-ms MS ...]
-                                [--parallel P] [--clients roles,floor,cfloor,naive] [--markdown FILE]
+                                [--parallel P] [--clients roles,rolesvars,floor,cfloor,naive] [--markdown FILE]
 
 Per N it starts the emulator in a process of its own (tests/benchmark/serve.py) with a site of N Slurm
 allocations, a tenth of them waiting for the provider, and measures four cases; each client starts from the same site:
@@ -13,8 +13,9 @@ allocations, a tenth of them waiting for the provider, and measures four cases; 
   2 provision again the same, nothing to do
   3 usage           playbooks/report_usage.yml: N allocations x 3 components
   4 usage again     the same, nothing to do
-with four clients: roles (the collection, puhuri_parallel P), (a) floor = baseline_floor.py (requests, fewest calls,
-one after the other), (c) concurrent floor = the same script with the same requests on P threads, (b) naive =
+with these clients: roles (the collection, puhuri_parallel P, the declarations in puhuri_allocations_file and the
+usage in puhuri_usage_file), rolesvars (the same, the declarations as the variable puhuri_allocations), (a) floor =
+baseline_floor.py (requests, fewest calls, one after the other), (c) concurrent floor = the same script with the same requests on P threads, (b) naive =
 naive_*.yml (one module run per allocation). With --naive-sample K, (b) runs on K allocations (the same share
 waiting), its requests are scaled by N/K and its time beyond the playbook's start-up too: rows marked "extrapolated".
 Requests are counted from the emulator's log; memory is the peak of the whole process tree (see measure.py).
@@ -46,6 +47,7 @@ from helpers import source_collections_path  # noqa: E402
 
 CASES = ('provision', 'provision again', 'usage', 'usage again')
 WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
+ROLES_VARS = 'roles, declarations as variables'
 LISTINGS = ('marketplace-provider-resources/', 'marketplace-orders/', 'marketplace-component-usages/')
 
 
@@ -137,11 +139,21 @@ class Bench(object):
 
     # ------------------------------------------------------------ the three clients
 
-    def roles(self):
-        provision = self.write('roles-provision.json', dict(self.connection, puhuri_allocations=self.allocations))
+    def roles(self, declarations_in_file=True):
+        """The playbooks as README's Performance section recommends for a large site: the declarations in
+        puhuri_allocations_file, the usage in puhuri_usage_file (both read by the module); with
+        declarations_in_file=False the declarations are the variable puhuri_allocations (extra vars)."""
+        if declarations_in_file:
+            provision = self.write('roles-provision.json', dict(self.connection, puhuri_allocations_file=self.write(
+                'allocations.json', self.allocations)))
+        else:
+            provision = self.write('roles-provision.json', dict(self.connection, puhuri_allocations=self.allocations))
         usage = self.write('roles-usage.json', dict(self.connection, puhuri_usage_file=self.usage_csv))
         return self.four_cases(lambda: self.playbook(os.path.join(REPO, 'playbooks', 'provision.yml'), provision),
                                lambda: self.playbook(os.path.join(REPO, 'playbooks', 'report_usage.yml'), usage))
+
+    def rolesvars(self):
+        return self.roles(declarations_in_file=False)
 
     def floor(self, parallel=1):
         provision = self.write('floor-provision.json', self.allocations)
@@ -242,7 +254,7 @@ def table(results, naive_label, ansible_start):
             listing = ' + '.join('%s %s' % (name, fmt(pages)) for name, pages in sorted(counts['listing'].items())) or '0'
             lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
                 case, client + (' (%s)' % naive_label if client == '(b) naive' and naive_label else ''), fmt(result.wall, 2),
-                fmt(result.wall - ansible_start, 2) if client in ('roles', '(b) naive') else '-', fmt(counts['GET']), listing,
+                fmt(result.wall - ansible_start, 2) if client in ('roles', ROLES_VARS, '(b) naive') else '-', fmt(counts['GET']), listing,
                 fmt(counts['per_allocation_get']), fmt(counts['other_get']), fmt(counts['POST']),
                 fmt(counts['per_allocation'], 3), fmt(result.peak_rss_mb), fmt(result.peak_pss_mb), fmt(result.peak_single_mb),
                 fmt(result.wall / floor[case][0].wall, 2) if floor else '-', fmt(result.wall / cfloor[case][0].wall, 2) if cfloor else '-',
@@ -259,7 +271,8 @@ def one_site(args, n, latency_ms):
         ansible_start, python_start = bench.startup()
         results = collections.OrderedDict()
         clients = args.clients.split(',')
-        for name, label in (('roles', 'roles'), ('floor', '(a) floor'), ('cfloor', '(c) concurrent floor'), ('naive', '(b) naive')):
+        for name, label in (('roles', 'roles'), ('rolesvars', ROLES_VARS), ('floor', '(a) floor'), ('cfloor', '(c) concurrent floor'),
+                            ('naive', '(b) naive')):
             if name in clients:
                 print('N=%d: running %s ...' % (n, label), file=sys.stderr)
                 results[label] = best_of([getattr(bench, name)() for _repeat in range(args.repeat)])
@@ -290,7 +303,8 @@ def main(argv=None):
     parser.add_argument('--waiting', type=float, default=0.1, help='share of the allocations waiting for the provider (default 0.1)')
     parser.add_argument('--naive-sample', type=int, default=0, metavar='K',
                         help='run the naive playbook on K allocations and extrapolate to N (default: all N)')
-    parser.add_argument('--clients', default='roles,floor,cfloor,naive', help='comma list of roles, floor, cfloor, naive')
+    parser.add_argument('--clients', default='roles,floor,cfloor,naive',
+                        help='comma list of roles, rolesvars, floor, cfloor, naive')
     parser.add_argument('--latency-ms', type=float, action='append',
                         help='the emulator answers every API call this much later, like a portal across a network '
                              '(repeatable, a table each; default 0)')

@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import collections
 import datetime
+import json
 import os
 
 import pytest
@@ -71,11 +72,17 @@ def run_twice(emu, run_play, playbook, extravars):
     return log
 
 
-@pytest.mark.parametrize('parallel', [1, 8])
-def test_provision_a_site_at_the_floor(bench_site, run_play, parallel):
+@pytest.mark.parametrize('parallel,declared_in', [(1, 'variables'), (8, 'variables'), (8, 'file')])
+def test_provision_a_site_at_the_floor(bench_site, run_play, tmp_path, parallel, declared_in):
     emu = bench_site
     playbook = os.path.join(REPO_ROOT, 'playbooks', 'provision.yml')
-    extravars = dict(connection(emu), puhuri_allocations=site.declared(N), puhuri_parallel=parallel)
+    extravars = dict(connection(emu), puhuri_parallel=parallel)
+    if declared_in == 'file':  # puhuri_allocations_file, read by the module (the benchmark's roles client)
+        path = tmp_path / 'allocations.json'
+        path.write_text(json.dumps(site.declared(N)))
+        extravars['puhuri_allocations_file'] = str(path)
+    else:
+        extravars['puhuri_allocations'] = site.declared(N)
     waiting = sorted(site.waiting_indexes(N, WAITING))
     orders = dict((i, [o.uuid for o in emu.store.orders_of(emu.store.resources[site.allocation_uuid(i)])][0]) for i in waiting)
 

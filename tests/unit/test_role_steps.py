@@ -70,3 +70,39 @@ def test_usage_problems_and_summary():
         'a: {"c": "1.00"}']
     assert usage_summary({'results': [], 'unchanged': 0, 'skipped_rows': []}) == [
         '0 allocation(s) reported, 0 unchanged, 0 row(s) skipped (unknown allocation)']
+
+
+# --- declarations_file: the declarations of a file, as puhuri_resource_state's src reads them -----------------------
+
+def test_declarations_file_reads_json_yaml_and_the_role_vars_shape():
+    from ansible_collections.puhuri.core.plugins.filter.declarations_file import declarations_file
+    listed = [{'uuid': A, 'state': 'ok'}]
+    assert declarations_file('[{"uuid": "%s", "state": "ok"}]' % A) == listed
+    assert declarations_file('- uuid: %s\n  state: ok\n' % A) == listed
+    assert declarations_file('puhuri_allocations:\n  - uuid: %s\n    state: ok\n' % A) == listed
+    assert declarations_file('') == [] and declarations_file('# nothing declared yet\n') == []
+
+
+def test_declarations_file_names_every_problem_by_item_and_never_a_body():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.puhuri.core.plugins.filter.declarations_file import declarations_file
+    text = '- uuid: nope\n- uuid: %s\n  state: approved\n  report: [{header: Login, body: secret-body}]\n- 7\n' % A
+    problems = declarations_file(text, 'decl.yml', problems=True)
+    assert [p.split(':')[0] for p in problems] == ['decl.yml item 1', 'decl.yml item 2', 'decl.yml item 3']
+    assert "decl.yml item 2: state must be one of ok, erred, terminated, got 'approved'" in problems
+    assert not any('secret-body' in p for p in problems)
+    with pytest.raises(AnsibleFilterError) as raised:
+        declarations_file(text, 'decl.yml')
+    assert str(raised.value).count('decl.yml item') == 3
+
+
+@pytest.mark.parametrize('text,needle', [
+    ('{"allocations": []}', 'must hold a list of declarations'),
+    ('puhuri_allocations: []\nother: 1\n', 'must hold a list of declarations'),
+    ('[{"uuid": ', 'is neither JSON nor YAML'),
+    ('"just text"', 'got str'),
+])
+def test_declarations_file_refuses_other_shapes(text, needle):
+    from ansible_collections.puhuri.core.plugins.filter.declarations_file import declarations_file
+    problems = declarations_file(text, 'decl.yml', problems=True)
+    assert len(problems) == 1 and problems[0].startswith('decl.yml ') and needle in problems[0], problems
