@@ -66,7 +66,7 @@ import re
 
 from ansible.utils.display import Display
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._uuids import normalize_uuid
 
 HOST_VARS = 'host_vars'
 ENDINGS = ('.yml', '.yaml', '.json')

@@ -13,7 +13,8 @@ __metaclass__ = type
 
 import datetime
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import PuhuriApiError, normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._client import PuhuriApiError
+from ansible_collections.puhuri.core.plugins.module_utils._uuids import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._team import members, read_teams
 
 RESOURCE_STATES = ['Creating', 'OK', 'Erred', 'Updating', 'Terminating', 'Terminated']

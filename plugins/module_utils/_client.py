@@ -37,18 +37,6 @@ MAX_MESSAGE = 300
 READ_METHODS = ('GET', 'HEAD', 'OPTIONS')
 # Gateway answers: the proxy in front of Waldur gave up, the call may or may not have reached Waldur.
 GATEWAY_STATUSES = (502, 503, 504)
-UUID_RE = re.compile(r'^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-
-
-def is_uuid(value):
-    return isinstance(value, str) and bool(UUID_RE.match(value))
-
-
-def normalize_uuid(value):
-    """Waldur answers with 32 hex characters without dashes; compare in that form."""
-    return value.replace('-', '').lower()
-
-
 class PuhuriApiError(Exception):
     """A failed API call: HTTP method, URL path, HTTP status (None when no answer came) and the server's own message.
 

@@ -13,7 +13,7 @@ Private module (leading underscore): the API of this file may change between min
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import PuhuriClient, is_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._uuids import is_uuid
 
 # Documented in plugins/doc_fragments/connection.py (DOCUMENTATION for modules, PLUGINS for plugins).
 CONNECTION_OPTIONS = ('api_url', 'api_token', 'validate_certs', 'ca_path', 'timeout', 'retries', 'retry_budget',
@@ -61,6 +61,10 @@ def client_from_options(options, warn):
 
     Every retry is passed to warn, so unattended runs show the faults they rode out.
     """
+    # Imported here: the filter connection_options needs only the names above, and importing requests on the
+    # controller for it would cost each playbook run about 0.1 s.
+    from ansible_collections.puhuri.core.plugins.module_utils._client import PuhuriClient
+
     given = dict((name, options.get(name)) for name in CONNECTION_OPTIONS)
     settings = dict(CONNECTION_DEFAULTS, **dict((k, v) for k, v in given.items() if v is not None))
     return PuhuriClient(settings['api_url'], str(settings['api_token']), validate_certs=settings['validate_certs'],

@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._uuids import is_uuid, normalize_uuid
 
 try:
     import yaml

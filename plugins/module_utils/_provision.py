@@ -13,7 +13,7 @@ Private module (leading underscore): the API of this file may change between min
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._uuids import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._triage import TriageRuleError, decide, validate_rules
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
     declaration_problems, declared_state, repeated, whole_number,

@@ -15,7 +15,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._uuids import normalize_uuid
 
 # set_usage refuses every other resource state with {"resource": ["Resource is not in valid state."]}.
 REPORTABLE_STATES = ('OK', 'Updating', 'Terminating')

@@ -18,7 +18,7 @@ import io
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import is_uuid, normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._uuids import is_uuid, normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._usage import parse_number
 
 COLUMNS = ['backend_id', 'uuid', 'user', 'component', 'amount', 'description']

@@ -14,7 +14,7 @@ __metaclass__ = type
 import datetime
 from decimal import Decimal
 
-from ansible_collections.puhuri.core.plugins.module_utils._client import normalize_uuid
+from ansible_collections.puhuri.core.plugins.module_utils._uuids import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
     PuhuriApiError, client_from_module, fail_api, fail_bulk, uuid_problem,
 )

@@ -16,8 +16,9 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import (
-    PuhuriApiError, PuhuriClient, is_uuid, server_message,
+    PuhuriApiError, PuhuriClient, server_message,
 )
+from ansible_collections.puhuri.core.plugins.module_utils._uuids import is_uuid
 
 TOKEN = 'fb580ac69b93b41650711f44ef3a699059aa5cbf'
 

@@ -11,6 +11,8 @@ __metaclass__ = type
 import glob
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -49,3 +51,21 @@ def test_the_check_sees_a_module_import():
     common = [path for path in reached if path.endswith('_common.py')]
     with open(common[0]) as handle:
         assert BASIC_IMPORT.search(handle.read())
+
+
+def test_the_filters_import_no_http_stack():
+    """The roles' filters run on the controller in every playbook run: importing requests for them would cost each
+    run about 0.1 s (the connection_options filter did). Imported for real, each in a fresh interpreter."""
+    from helpers import source_collections_path
+    names = sorted(os.path.basename(path)[:-3] for path in glob.glob(os.path.join(REPO_ROOT, 'plugins', 'filter', '*.py')))
+    script = ('import sys, importlib\n'
+              'name = sys.argv[1]\n'
+              'importlib.import_module("ansible_collections.puhuri.core.plugins.filter." + name)\n'
+              'print(",".join(m for m in ("requests", "urllib3") if m in sys.modules))\n')
+    env = dict(os.environ, PYTHONPATH=source_collections_path().split(os.pathsep)[0])
+    heavy = {}
+    for name in names:
+        found = subprocess.run([sys.executable, '-c', script, name], env=env, capture_output=True, text=True, check=True)
+        if found.stdout.strip():
+            heavy[name] = found.stdout.strip()
+    assert names and heavy == {}
