@@ -37,6 +37,8 @@ MAX_MESSAGE = 300
 READ_METHODS = ('GET', 'HEAD', 'OPTIONS')
 # Gateway answers: the proxy in front of Waldur gave up, the call may or may not have reached Waldur.
 GATEWAY_STATUSES = (502, 503, 504)
+
+
 class PuhuriApiError(Exception):
     """A failed API call: HTTP method, URL path, HTTP status (None when no answer came) and the server's own message.
 

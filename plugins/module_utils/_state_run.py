@@ -519,8 +519,8 @@ def run_module(module):
     if single:
         declarations = [dict((key, params[key]) for key in ['uuid'] + ALLOCATION_KEYS)]
     else:
-        declarations = list(params['allocations'] or []) + [dict((key, item.get(key)) for key in DECLARATION_KEYS)
-                                                           for _where, item in file_items]
+        from_file = [dict((key, item.get(key)) for key in DECLARATION_KEYS) for _where, item in file_items]
+        declarations = list(params['allocations'] or []) + from_file
     allocations = [Allocation(item) for item in declarations]
 
     client = client_from_module(module)

@@ -88,7 +88,7 @@ def test_declarations_file_names_every_problem_by_item_and_never_a_body():
     from ansible_collections.puhuri.core.plugins.filter.declarations_file import declarations_file
     text = '- uuid: nope\n- uuid: %s\n  state: approved\n  report: [{header: Login, body: secret-body}]\n- 7\n' % A
     problems = declarations_file(text, 'decl.yml', problems=True)
-    assert [p.split(':')[0] for p in problems] == ['decl.yml item 1', 'decl.yml item 2', 'decl.yml item 3']
+    assert [p.split(':', 1)[0] for p in problems] == ['decl.yml item 1', 'decl.yml item 2', 'decl.yml item 3']
     assert "decl.yml item 2: state must be one of ok, erred, terminated, got 'approved'" in problems
     assert not any('secret-body' in p for p in problems)
     with pytest.raises(AnsibleFilterError) as raised:
