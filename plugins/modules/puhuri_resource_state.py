@@ -314,10 +314,21 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ reconciled.results | selectattr('changed') | map(attribute='uuid') | list }}"
 
+- name: A declarations file (here written by the play; in practice your account system exports it)
+  ansible.builtin.copy:
+    dest: /tmp/puhuri-allocations-example.yml
+    content: |
+      - uuid: 7a6dd4388442442a9237faa94a9b0dfd
+        state: ok
+        backend_id: project_465000124
+      - uuid: 2f6a8c1e4b7d4e9a8f3c5b1d7e9a0c11
+        backend_id: project_465000100
+    mode: "0600"
+
 - name: Thousands of allocations, declared in a file (a YAML or JSON list with the keys of allocations)
   puhuri.core.puhuri_resource_state:
     provider_uuid: 9fc511a42dda5ab5beae89e750ad1483
-    src: /etc/puhuri/allocations.yml  # read on the host the task runs on
+    src: /tmp/puhuri-allocations-example.yml  # read on the host the task runs on
     parallel: 8
 
 - name: The declared allocations, and the requests nobody declared decided by rules, then by policy
