@@ -19,11 +19,6 @@ import json
 
 from ansible_collections.puhuri.core.plugins.module_utils._uuids import is_uuid, normalize_uuid
 
-try:
-    import yaml
-except ImportError:  # only a YAML declarations file needs it; JSON is read without
-    yaml = None
-
 BASIC = 'Marketplace.Basic'
 SLURM = 'Marketplace.Slurm'
 TARGET_STATES = {'ok': 'OK', 'erred': 'Erred', 'terminated': 'Terminated'}
@@ -190,7 +185,9 @@ def file_declarations(text, source):
     try:
         data = json.loads(text)
     except ValueError:
-        if yaml is None:
+        try:  # imported only for YAML: a JSON file (what an export writes) is read without PyYAML's import time
+            import yaml
+        except ImportError:
             raise DeclarationsFileError('%s is not JSON, and reading YAML needs PyYAML, which this Python lacks' % source)
         try:
             data = yaml.safe_load(text)
