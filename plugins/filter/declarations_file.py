@@ -11,9 +11,9 @@ name: declarations_file
 short_description: Read the declared allocations of a JSON or YAML file, as puhuri_resource_state's src does
 version_added: 0.2.0
 description:
-  - Turns the text of a declarations file into the list of declarations, checked as the module
-    puhuri.core.puhuri_resource_state checks its O(puhuri.core.puhuri_resource_state#module:src) file. Used by the
-    role puhuri.core.provision with a hook, where the plan needs the declarations on the controller.
+  - Turns the text of a declarations file into the list of declarations, checked as the file of
+    O(puhuri.core.puhuri_resource_state#module:src) is. Used by the role puhuri.core.provision with a hook, where the
+    plan needs the declarations on the controller.
   - The text is a JSON or YAML list of declarations, or a mapping whose only key C(puhuri_allocations) is one.
   - Every problem is raised at once (or, with O(problems), returned), each named C(<source> item <n>) (n from 1);
     never a report body.
