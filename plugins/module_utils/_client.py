@@ -309,10 +309,14 @@ class PuhuriClient(object):
         count.check(pages[0])
         last = _page_count(pages[0]) if parallel > 1 else None
         if last is not None:
-            # Checked in page order once all are read: the first page in that order that disagrees is the error.
-            pages.extend(each(self, range(2, last + 1), lambda worker, number: worker.read_page(path, query, number), parallel))
-            for page in pages[1:]:
+            # Checked in page order once all are read, so the error is the one reading page after page would meet first
+            # (a page that disagrees with X-Result-Count comes before a later page that is gone because the list shrank).
+            for page in each(self, range(2, last + 1), lambda worker, number: _page_or_error(worker, path, query, number),
+                             parallel):
+                if isinstance(page, PuhuriApiError):
+                    raise page
                 count.check(page)
+                pages.append(page)
         else:
             while pages[-1].next is not None:
                 pages.append(self.read_page(path, query, pages[-1].next))
@@ -330,6 +334,13 @@ class PuhuriClient(object):
                                  'expected a JSON list, got %s' % type(body).__name__)
         total = response.headers.get('X-Result-Count')
         return _Page(body, int(total) if total is not None else None, _next_page(response), response.status_code)
+
+
+def _page_or_error(client, path, query, number):
+    try:
+        return client.read_page(path, query, number)
+    except PuhuriApiError as error:
+        return error
 
 
 class _Page(object):

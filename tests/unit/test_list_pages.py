@@ -231,3 +231,23 @@ def test_bulk_state_run_with_parallel_8_sends_what_parallel_1_sends():
     assert collections.Counter(r.url for r in sent[8]) == collections.Counter(r.url for r in sent[1])
     # parallel 1: the allocations, then the orders, in today's order
     assert [urlsplit(r.url).path for r in sent[1]] == ['/api/marketplace-provider-resources/', '/api/marketplace-orders/']
+
+
+def test_a_list_that_shrank_fails_as_changed_not_with_the_missing_pages_404():
+    calls = []
+    lock = threading.Lock()
+
+    def answer(request):
+        number = page_of(request)
+        with lock:
+            calls.append(number)
+        if number == 1:
+            return paged(ITEMS)(request)
+        if number == 5:
+            return 404, {'Content-Type': 'application/json'}, {'detail': 'Invalid page.'}
+        return paged(ITEMS[:700])(request)  # 300 deleted after the first page: four pages now
+    client, dummy, dummy_sessions = make_client(answer)
+    with pytest.raises(PuhuriApiError) as info:
+        client.list(RESOURCES, parallel=8)
+    assert info.value.message == 'the list changed while it was read (X-Result-Count 1000, then 700); run again'
+    assert sorted(calls) == [1, 2, 3, 4, 5]
