@@ -337,6 +337,7 @@ class PuhuriClient(object):
 
 
 def _page_or_error(client, path, query, number):
+    """read_page, or its PuhuriApiError as the answer (raised by list in page order)."""
     try:
         return client.read_page(path, query, number)
     except PuhuriApiError as error:
@@ -383,7 +384,6 @@ def _page_count(first):
     if first.total is None or first.next != 2 or len(first.items) != PAGE_SIZE:
         return None
     return -(-first.total // PAGE_SIZE)
-
 
 
 def _as_pairs(params):
