@@ -52,9 +52,9 @@ def with_teams(client, allocations, team_states, parallel=1):
     return members(allocations, teams)
 
 
-def list_allocations(client, filters, fields):
-    """One paginated listing of the provider's allocations matching filters."""
-    return client.list(RESOURCES, params=filters, fields=fields)
+def list_allocations(client, filters, fields, parallel=1):
+    """One paginated listing of the provider's allocations matching filters (`parallel` pages at a time)."""
+    return client.list(RESOURCES, params=filters, fields=fields, parallel=parallel)
 
 
 def read_allocation(client, uuid, fields):
@@ -62,17 +62,19 @@ def read_allocation(client, uuid, fields):
     return client.get(RESOURCES + uuid + '/', params=[('field', f) for f in fields])
 
 
-def with_open_orders(client, allocations, filters, now=None):
+def with_open_orders(client, allocations, filters, now=None, parallel=1):
     """Adds `open_orders` to each allocation: its orders waiting for someone (type, state, created, age in seconds
     from this host's clock, and of an Update order the requested `limits` and `old_limits`), read from one listing of
-    marketplace-orders/ (never from the allocation's nested copies, which 7.0.7 serves stale)."""
+    marketplace-orders/ (never from the allocation's nested copies, which 7.0.7 serves stale), `parallel` pages at a time."""
     params = dict(filters, o='created')
     try:
-        orders = client.list(ORDERS, params=dict(params, state=OPEN_ORDER_STATES + [START_DATE_STATE]), fields=OPEN_ORDER_FIELDS)
+        orders = client.list(ORDERS, params=dict(params, state=OPEN_ORDER_STATES + [START_DATE_STATE]), fields=OPEN_ORDER_FIELDS,
+                             parallel=parallel)
     except PuhuriApiError as error:
         if error.status != 400:
             raise
-        orders = client.list(ORDERS, params=dict(params, state=OPEN_ORDER_STATES), fields=OPEN_ORDER_FIELDS)
+        orders = client.list(ORDERS, params=dict(params, state=OPEN_ORDER_STATES), fields=OPEN_ORDER_FIELDS,
+                             parallel=parallel)
     now = now or datetime.datetime.utcnow()
     by_resource = {}
     for order in orders:

@@ -20,6 +20,8 @@ import traceback
 
 from urllib.parse import urlsplit, parse_qsl
 
+from ansible_collections.puhuri.core.plugins.module_utils._parallel import each
+
 try:
     import requests
     from urllib3.exceptions import ConnectTimeoutError
@@ -279,9 +281,12 @@ class PuhuriClient(object):
         response = self.request('POST', path, body=body, expected=expected, retry_safe=retry_safe)
         return self._json('POST', path, response)
 
-    def list(self, path, params=None, fields=None):
-        """Every item of a paginated list, following Link rel="next"; all or nothing.
+    def list(self, path, params=None, fields=None, parallel=1):
+        """Every item of a paginated list, in page order; all or nothing.
 
+        parallel 1 follows Link rel="next" page after page. With more, the first page tells how many pages there are
+        (X-Result-Count at the page size asked for) and the others are read at the same time, at most `parallel` at
+        once, each worker on its own session (see _parallel.each): the same pages with the same query strings.
         Fails rather than returning a partial list when a page errors or the items read disagree with
         X-Result-Count (the list changed underneath us).
         """
@@ -289,32 +294,86 @@ class PuhuriClient(object):
         query = [(k, v) for k, v in query if k not in ('page', 'page_size', 'field')]
         query.append(('page_size', PAGE_SIZE))
         query.extend(('field', name) for name in (fields or []))
-        items, expected_total, page = [], None, None
-        while True:
-            page_query = query + ([('page', page)] if page else [])
-            response = self.request('GET', path, params=page_query)
-            body = self._json('GET', path, response)
-            if not isinstance(body, list):
-                raise PuhuriApiError('GET', self.url_path(path), response.status_code,
-                                     'expected a JSON list, got %s' % type(body).__name__)
-            items.extend(body)
-            total = response.headers.get('X-Result-Count')
-            if total is not None:
-                total = int(total)
-                if expected_total is None:
-                    expected_total = total
-                elif total != expected_total:
-                    raise PuhuriApiError('GET', self.url_path(path), response.status_code,
-                                         'the list changed while it was read (X-Result-Count %d, then %d); run again'
-                                         % (expected_total, total))
-            page = _next_page(response)
-            if page is None:
-                break
-        if expected_total is not None and len(items) != expected_total:
-            raise PuhuriApiError('GET', self.url_path(path), 200,
-                                 'read %d items but X-Result-Count is %d; the list is incomplete, not returning it'
-                                 % (len(items), expected_total))
+        pages = [self.read_page(path, query, None)]
+        count = _ResultCount(self.url_path(path))
+        count.check(pages[0])
+        last = _page_count(pages[0]) if parallel > 1 else None
+        if last is not None:
+            # Checked in page order once all are read, so the error is the one reading page after page would meet first
+            # (a page that disagrees with X-Result-Count comes before a later page that is gone because the list shrank).
+            for page in each(self, range(2, last + 1), lambda worker, number: _page_or_error(worker, path, query, number),
+                             parallel):
+                if isinstance(page, PuhuriApiError):
+                    raise page
+                count.check(page)
+                pages.append(page)
+        else:
+            while pages[-1].next is not None:
+                pages.append(self.read_page(path, query, pages[-1].next))
+                count.check(pages[-1])
+        items = [item for page in pages for item in page.items]
+        count.check_items(len(items))
         return items
+
+    def read_page(self, path, query, number):
+        """One page of a list (the first when number is None)."""
+        response = self.request('GET', path, params=query + ([('page', number)] if number else []))
+        body = self._json('GET', path, response)
+        if not isinstance(body, list):
+            raise PuhuriApiError('GET', self.url_path(path), response.status_code,
+                                 'expected a JSON list, got %s' % type(body).__name__)
+        total = response.headers.get('X-Result-Count')
+        return _Page(body, int(total) if total is not None else None, _next_page(response), response.status_code)
+
+
+def _page_or_error(client, path, query, number):
+    """read_page, or its PuhuriApiError as the answer (raised by list in page order)."""
+    try:
+        return client.read_page(path, query, number)
+    except PuhuriApiError as error:
+        return error
+
+
+class _Page(object):
+    """One page as read: its items, its X-Result-Count (None without one), the page number of its next link."""
+
+    def __init__(self, items, total, next_number, status):
+        self.items = items
+        self.total = total
+        self.next = next_number
+        self.status = status
+
+
+class _ResultCount(object):
+    """X-Result-Count of every page must agree, and the items read must add up to it."""
+
+    def __init__(self, full_path):
+        self.full_path = full_path
+        self.expected = None
+
+    def check(self, page):
+        if page.total is None:
+            return
+        if self.expected is None:
+            self.expected = page.total
+        elif page.total != self.expected:
+            raise PuhuriApiError('GET', self.full_path, page.status,
+                                 'the list changed while it was read (X-Result-Count %d, then %d); run again'
+                                 % (self.expected, page.total))
+
+    def check_items(self, read):
+        if self.expected is not None and read != self.expected:
+            raise PuhuriApiError('GET', self.full_path, 200,
+                                 'read %d items but X-Result-Count is %d; the list is incomplete, not returning it'
+                                 % (read, self.expected))
+
+
+def _page_count(first):
+    """How many pages the list has, from its first page: known only when that page is full at the page size asked for
+    (the server honoured it), has a next page, and tells X-Result-Count; else None (follow the next links)."""
+    if first.total is None or first.next != 2 or len(first.items) != PAGE_SIZE:
+        return None
+    return -(-first.total // PAGE_SIZE)
 
 
 def _as_pairs(params):

@@ -63,7 +63,7 @@ def run_module(module):
         else:
             filters = dict((name, params[name]) for name in UUID_FILTERS + ['backend_id', 'name'])
             filters['state'] = states
-            resources = list_allocations(client, filters, fields)
+            resources = list_allocations(client, filters, fields, params['parallel'])
         if not params['include_report_bodies']:
             resources = without_report_bodies(resources)
         result = dict(changed=False, resources=resources, count=len(resources))
@@ -72,7 +72,7 @@ def run_module(module):
                 order_filters = {'resource_uuid': params['uuid']}
             else:
                 order_filters = dict((name, params[name]) for name in ('provider_uuid', 'offering_uuid') if params[name])
-            with_open_orders(client, resources, order_filters)
+            with_open_orders(client, resources, order_filters, parallel=params['parallel'])
         if with_team:
             result['members'] = with_teams(client, resources, team_states, params['parallel'])
     except PuhuriApiError as error:

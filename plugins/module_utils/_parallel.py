@@ -60,3 +60,10 @@ def each(client, items, work, parallel):
         if error is not None:
             raise error
     return results
+
+
+def together(client, calls, parallel):
+    """Independent calls, call(worker_client) each, at the same time when parallel > 1; the results in order.
+
+    As in each: all of them run to the end, then the first failure in the order of calls is raised."""
+    return each(client, calls, lambda worker, call: call(worker), parallel)

@@ -19,7 +19,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
     DECLARATION_KEYS, OPEN_ORDER_STATES, PENDING_START_DATE, RESOURCE_OK_ACTIONS, SLURM, DeclarationsFileError, declaration_problems,
     declared_values, describe, domain_view, file_declarations, order_summary, plan, repeated, situation,
 )
-from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem
+from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem, together
 from ansible_collections.puhuri.core.plugins.module_utils._provision import provision_plan
 from ansible_collections.puhuri.core.plugins.module_utils._triage import TriageRuleError, validate_rules
 
@@ -156,9 +156,8 @@ class StateRun(object):
     def decide_undeclared(self):
         """Plan the orders nobody declared (Creating allocations, pending Update and Terminate orders) with the policies
         and triage rules, from the listings the first read uses; the allocations become the plan's declarations."""
-        listing = self.list_resources(RESOURCE_FIELDS + (TRIAGE_FIELDS if self.policies['triage_rules'] else []))
-        open_orders = self.open_orders()
-        self.prefetched = {'resources': listing, 'open_orders': open_orders}
+        self.prefetch(RESOURCE_FIELDS + (TRIAGE_FIELDS if self.policies['triage_rules'] else []))
+        listing, open_orders = self.prefetched['resources'], self.prefetched['open_orders']
         creating = [resource for resource in listing if resource.get('state') == 'Creating']
         active = [dict(resource, open_orders=[order_summary(open_orders[normalize_uuid(resource['uuid'])])])
                   for resource in listing
@@ -176,6 +175,8 @@ class StateRun(object):
             for allocation in allocations:
                 self.read_detail(allocation)
         else:
+            if self.parallel > 1 and not self.prefetched:
+                self.prefetch(RESOURCE_FIELDS)
             self.read_resources(allocations)
             self.read_orders(allocations)
         self.read_agent_states([a for a in allocations if not a.failed and a.current is not None])
@@ -220,9 +221,19 @@ class StateRun(object):
                 erred_order = order
         allocation.current = situation(resource, open_order, erred_order)
 
-    def list_resources(self, fields=None):
-        listing = self.client.list(RESOURCES, params=self.filters, fields=fields or RESOURCE_FIELDS)
-        check_objects(listing, 'GET', self.client.url_path(RESOURCES), RESOURCE_KEYS)
+    def prefetch(self, fields):
+        """The two listings of the bulk form, independent of each other, at the same time when parallel > 1: the
+        allocations and the open orders (each of them `parallel` pages at a time). Should both fail, the error
+        raised is the allocations' one. With parallel > 1 the open orders are read even when none of the declared
+        allocations is found (the one case in which they would not be needed)."""
+        listing, open_orders = together(self.client, [lambda client: self.list_resources(fields, client), self.open_orders],
+                                        self.parallel)
+        self.prefetched = {'resources': listing, 'open_orders': open_orders}
+
+    def list_resources(self, fields=None, client=None):
+        client = client or self.client
+        listing = client.list(RESOURCES, params=self.filters, fields=fields or RESOURCE_FIELDS, parallel=self.parallel)
+        check_objects(listing, 'GET', client.url_path(RESOURCES), RESOURCE_KEYS)
         return listing
 
     def read_resources(self, allocations):
@@ -251,27 +262,28 @@ class StateRun(object):
             allocation.current = situation(allocation.resource, open_orders.get(allocation.uuid),
                                            erred_orders.get(allocation.uuid))
 
-    def latest_orders(self, query):
+    def latest_orders(self, query, client=None):
         """{resource uuid: its newest order} among the orders matching query (one paginated listing)."""
+        client = client or self.client
         params = dict(query, o='created', **self.filters)
-        orders = self.client.list(ORDERS, params=params, fields=ORDER_FIELDS)
-        check_objects(orders, 'GET', self.client.url_path(ORDERS), ORDER_KEYS + ('marketplace_resource_uuid',))
+        orders = client.list(ORDERS, params=params, fields=ORDER_FIELDS, parallel=self.parallel)
+        check_objects(orders, 'GET', client.url_path(ORDERS), ORDER_KEYS + ('marketplace_resource_uuid',))
         latest = {}
         for order in orders:
             latest[normalize_uuid(order.get('marketplace_resource_uuid') or '')] = order
         return latest
 
-    def open_orders(self):
+    def open_orders(self, client=None):
         """latest_orders() of the open states, pending-start-date included where the server has it (8.x)."""
         if self.start_date_orders is not False:
             try:
-                orders = self.latest_orders({'state': list(OPEN_ORDER_STATES + (PENDING_START_DATE,))})
+                orders = self.latest_orders({'state': list(OPEN_ORDER_STATES + (PENDING_START_DATE,))}, client)
                 self.start_date_orders = True
                 return orders
             except PuhuriApiError as error:
                 if not self.refuses_start_date(error):
                     raise
-        return self.latest_orders({'state': list(OPEN_ORDER_STATES)})
+        return self.latest_orders({'state': list(OPEN_ORDER_STATES)}, client)
 
     def refuses_start_date(self, error):
         """True (and remembered) when `error` is the 7.0.7 order filter refusing the state name pending-start-date."""

@@ -183,7 +183,7 @@ class UsageReport(object):
                     raise
                 found = {}
         else:
-            listed = self.listed if self.listed is not None else list_allocations(self.client, self.filters, LISTING_FIELDS)
+            listed = self.listed if self.listed is not None else list_allocations(self.client, self.filters, LISTING_FIELDS, self.parallel)
             found = dict((normalize_uuid(r['uuid']), r) for r in listed)
             self.resolve_backend_ids(listed)
         reported = {}
@@ -286,7 +286,7 @@ class UsageReport(object):
         recorded = {}
         for query, members in queries:
             try:
-                rows = self.client.list(USAGES, params=query, fields=USAGE_FIELDS)
+                rows = self.client.list(USAGES, params=query, fields=USAGE_FIELDS, parallel=self.parallel)
             except PuhuriApiError as error:
                 for allocation in members:
                     allocation.fail('its recorded usage could not be read: %s' % error)
@@ -509,7 +509,7 @@ def rows_allocations(module, client, filters, rows, output):
     write. Returns (the allocations, the listing, the results of the skipped accounts)."""
     params = module.params
     try:
-        listed = list_allocations(client, filters, LISTING_FIELDS)
+        listed = list_allocations(client, filters, LISTING_FIELDS, params['parallel'])
     except PuhuriApiError as error:
         fail_api(module, error, changed=False, results=[], **output)
     reportable = [r for r in listed if r.get('state') in REPORTABLE_STATES]

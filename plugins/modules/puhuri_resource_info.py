@@ -94,6 +94,8 @@ options:
     description:
       - With O(include=[team]), how many team reads are in flight at the same time, from 1 (one after the other)
         to 32. Each worker has its own HTTP session; a C(429) answer (C(Retry-After)) slows every worker.
+      - Also how many pages of the listings (the allocations, and with O(include=[orders]) the open orders) are read
+        at the same time, once the first page has told how many there are.
       - The same reads are sent whatever the value; the results are in the same order.
     type: int
     default: 4

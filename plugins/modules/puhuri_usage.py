@@ -206,6 +206,8 @@ options:
     description:
       - Bulk and rows form. How many allocations' usage is sent at the same time, from 1 (one after the other) to 32.
         Each worker has its own HTTP session; a C(429) answer (C(Retry-After)) slows every worker, not just one.
+      - Also how many pages of a listing (the allocations, the recorded usage) are read at the same time, once the
+        first page has told how many there are.
       - The same requests are sent whatever the value, and the results are in the order of O(allocations).
     type: int
     default: 4

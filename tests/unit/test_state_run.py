@@ -125,7 +125,7 @@ def test_an_answer_of_an_unexpected_shape_fails_naming_the_call(detail, orders, 
 
 def test_a_bulk_listing_of_an_unexpected_shape_fails_naming_the_call():
     client = FakeClient([])
-    client.list = lambda path, params=None, fields=None: [[UUID]]  # items that are lists, not objects
+    client.list = lambda path, params=None, fields=None, parallel=1: [[UUID]]  # items that are lists, not objects
     with pytest.raises(PuhuriApiError) as caught:
         StateRun(client, [Allocation({'uuid': UUID, 'state': 'ok'})], single=False).run()
     assert 'GET /api/marketplace-provider-resources/ failed (HTTP 200): unexpected answer: expected a JSON object' \
