@@ -150,6 +150,9 @@ class PuhuriClient(object):
         self.request_count = 0  # HTTP requests sent, retries included (by this client, not its workers)
         self.retry_count = 0
         self.throttle = _Throttle()
+        # Idle worker clients (see workers()), shared by the client and its workers: kept for the whole run, so each
+        # keeps its connection (and TLS session) open from one batch of work to the next.
+        self.idle_workers = _WorkerPool()
         # Replaceable in unit tests.
         self.sleep = time.sleep
         self.clock = time.monotonic
@@ -170,6 +173,15 @@ class PuhuriClient(object):
         other.random = random.Random()
         other.request_count = other.retry_count = 0
         return other
+
+    def workers(self, count):
+        """count clients for as many threads, idle ones first, new ones (worker()) for the rest; give them back
+        with release(). Never one that another thread holds: a session is not thread-safe."""
+        taken = self.idle_workers.take(count)
+        return taken + [self.worker() for _index in range(count - len(taken))]
+
+    def release(self, workers):
+        self.idle_workers.give_back(workers)
 
     def url_path(self, path):
         """Path relative to the API root, always with its trailing slash (Waldur answers 301 without it)."""
@@ -324,6 +336,23 @@ class PuhuriClient(object):
                                  'expected a JSON list, got %s' % type(body).__name__)
         total = response.headers.get('X-Result-Count')
         return _Page(body, int(total) if total is not None else None, _next_page(response), response.status_code)
+
+
+class _WorkerPool(object):
+    """The idle worker clients, taken and given back under a lock (workers of workers take from it too)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._idle = []
+
+    def take(self, count):
+        with self._lock:
+            taken, self._idle = self._idle[:count], self._idle[count:]
+        return taken
+
+    def give_back(self, workers):
+        with self._lock:
+            self._idle.extend(workers)
 
 
 def _page_or_error(client, path, query, number):

@@ -5,7 +5,9 @@
 """Bounded concurrency across allocations: the one place where the collection runs work on threads.
 
 Each allocation's own steps run in order in one worker; different allocations overlap. Every worker has a client of
-its own (a requests.Session is not thread-safe); the clients share the throttle of _client, so a 429 slows them all.
+its own (a requests.Session is not thread-safe), taken from the client's idle workers and given back after, so a
+run opens at most as many connections as it ever has workers at once; the clients share the throttle of _client, so a
+429 slows them all.
 Private module (leading underscore): the API of this file may change between minor releases.
 """
 
@@ -50,12 +52,14 @@ def each(client, items, work, parallel):
             except Exception as error:  # pylint: disable=broad-except  # re-raised below, after every item
                 errors[index] = error
 
-    threads = [threading.Thread(target=worker, args=(client.worker(),), name='puhuri-worker-%d' % number, daemon=True)
-               for number in range(min(parallel, len(items)))]
+    own_clients = client.workers(min(parallel, len(items)))
+    threads = [threading.Thread(target=worker, args=(own,), name='puhuri-worker-%d' % number, daemon=True)
+               for number, own in enumerate(own_clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    client.release(own_clients)
     for error in errors:
         if error is not None:
             raise error

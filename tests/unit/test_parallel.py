@@ -104,3 +104,36 @@ def test_parallel_must_be_1_to_32(value, ok):
     assert (problem is None) == ok
     if not ok:
         assert problem.startswith('parallel must be a whole number from 1') and str(value) in problem
+
+
+def test_workers_are_kept_for_the_next_batch_and_never_shared_at_once():
+    """One connection per worker for the whole run: a second batch reuses the first batch's sessions; a batch started
+    inside a worker (the pages of one of two listings read together) gets sessions no running worker holds."""
+    main = client()
+    created = []
+    make_session = main._new_session  # pylint: disable=protected-access
+
+    def new_session():
+        created.append(make_session())
+        return created[-1]
+    main._new_session = new_session  # pylint: disable=protected-access
+    in_use, clashes, lock = set(), [], threading.Lock()
+
+    def hold(worker, item):
+        with lock:
+            if id(worker.session) in in_use:
+                clashes.append(item)
+            in_use.add(id(worker.session))
+        time.sleep(0.005)
+        result = each(worker, range(3), hold, 3) if item == 'outer-0' else item
+        with lock:
+            in_use.discard(id(worker.session))
+        return result
+
+    each(main, range(8), lambda worker, item: item, 4)
+    assert len(created) == 4
+    each(main, range(8), lambda worker, item: item, 4)
+    assert len(created) == 4, 'the second batch reuses the four idle workers'
+    assert each(main, ['outer-0', 'outer-1'], hold, 2) == [[0, 1, 2], 'outer-1']
+    assert clashes == [], 'a session used by two threads at once'
+    assert len(created) == 5, 'the inner batch of three took the two idle workers and one new one'
