@@ -243,8 +243,12 @@ options:
       - Bulk form. How many allocations are worked on at the same time, from 1 (one after the other) to 32. Each
         allocation's own steps are still sent in order (approve, backend ID, report, finish); writes to different
         allocations overlap, which saves a round trip per write across a network.
-      - Each worker has its own HTTP session; a C(429) answer (C(Retry-After)) slows every worker, not just one.
-      - The same requests are sent whatever the value, and the results are in the order of O(allocations).
+      - Also how many pages of a listing are read at the same time, and with more than 1 the listing of the
+        allocations and that of their open orders are read together.
+      - Each worker has its own HTTP session, kept for the whole run; a C(429) answer (C(Retry-After)) slows every
+        worker, not just one.
+      - The same requests are sent whatever the value (with more than 1 the open orders are listed even when none of
+        the declared allocations is found), and the results are in the order of O(allocations).
     type: int
     default: 4
 notes:
