@@ -179,3 +179,21 @@ def test_the_role_names_the_file_items_with_and_without_hooks(emulator, run_play
         assert result.rc != 0
         assert '%s item 2: uuid must be a UUID' % path in result.stdout, (hooks, result.stdout[-2000:])
         assert emulator.requests == []
+
+
+def test_a_report_body_from_the_file_is_masked_wherever_it_shows(emulator, run_play, tmp_path):
+    """The module keeps for ansible-core's masking only the no_log values that occur in what it returns (fast with
+    thousands of bodies); a body that does occur is still masked, here one that equals the backend ID it returns."""
+    before = allocations(emulator)
+    declared = [{'uuid': before['alloc-4']['uuid'], 'state': 'ok', 'backend_id': 'hpc-shared-secret',
+                 'report': [{'header': 'Login', 'body': 'hpc-shared-secret'}]}]
+    declared += [{'uuid': before[name]['uuid'], 'report': [{'header': 'Login', 'body': 'unused secret %d' % index}]}
+                 for index, name in enumerate(['alloc-1', 'alloc-2'])]
+    path = tmp_path / 'allocations.json'
+    path.write_text(json.dumps(declared))
+    result = run_play(state_task(emulator, src=str(path)), check=True, diff=True)
+    assert result.rc == 0, result
+    changed = dict((r['uuid'], r) for r in result[TASK]['results'])
+    assert changed[before['alloc-4']['uuid']]['after']['backend_id'] != 'hpc-shared-secret'
+    assert 'hpc-shared-secret' not in result.stdout and 'hpc-shared-secret' not in json.dumps(result[TASK])
+    assert not writes(emulator.requests)

@@ -175,3 +175,27 @@ def test_the_agent_state_is_read_again_after_a_lost_set_state():
     assert not allocation.failed, allocation.msg
     assert client.posts == ['set_state', 'set_state', 'approve_by_provider', 'set_state_done']
     assert allocation.actions == ['set_slurm_state_ok', 'approve_by_provider', 'set_state_done']
+
+
+# --- the no_log values kept for ansible-core's masking: those that occur in what is returned ---------------------------
+
+def test_only_the_no_log_values_that_occur_are_kept_and_every_occurring_one_is():
+    import dataclasses
+    from ansible_collections.puhuri.core.plugins.module_utils._common import MASKS, needed_no_log_values
+
+    @dataclasses.dataclass(frozen=True)
+    class Event(object):  # the shape of ansible-core 2.19's warning records
+        msg: str
+
+    @dataclasses.dataclass(frozen=True)
+    class Summary(object):
+        event: Event
+
+    values = {'in-a-string', 'exact', '4711', 'a-key', 'in-a-warning', b'as-bytes', 'nowhere', '*****'}
+    returned = [{'results': [{'msg': 'server said: in-a-string!', 'after': {'backend_id': 'exact', 'count': 4711}},
+                             {'a-key': None}],
+                 'raw': b'as-bytes'},
+                [Summary(Event('retrying: in-a-warning'))], MASKS, None, True]
+    kept = needed_no_log_values(values, returned)
+    assert kept == values - {'nowhere'}, '"*****" occurs in a mask, as ansible-core would mask the mask'
+    assert needed_no_log_values(values, [{'msg': 'nothing secret'}]) == set()
