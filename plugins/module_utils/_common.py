@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
-from ansible.module_utils.common.warnings import get_deprecations, get_warnings
+from ansible.module_utils.common import warnings as core_warnings
 from ansible.module_utils.errors import NoLogError
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, PuhuriApiError
@@ -63,7 +63,10 @@ class PuhuriModule(AnsibleModule):
         occurs in none of the returned strings cannot be masked anywhere, so only those that occur are kept: the
         output is the one ansible-core would return. Returned: the result, the warnings and deprecations, and the
         arguments when the result has no invocation of its own (ansible-core then adds them)."""
-        returned = [result, get_warnings(), get_deprecations(), MASKS]
+        returned = [result, core_warnings.get_warning_messages(), core_warnings.get_deprecation_messages(), MASKS]
+        # ansible-core 2.19 and later return records (dataclasses) of them, with more fields than the message.
+        returned.extend(getattr(core_warnings, name)() for name in ('get_warnings', 'get_deprecations')
+                        if hasattr(core_warnings, name))
         if 'invocation' not in result:
             returned.append(getattr(self, 'params', None))
         self.no_log_values = needed_no_log_values(self.no_log_values, returned)
