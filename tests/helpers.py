@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 
 import requests
 
@@ -138,3 +139,20 @@ class PlayRunner(object):
         )
         stdout = result.stdout.read()
         return PlayResult(result.rc, stdout, list(result.events))
+
+
+class AtOnce(object):
+    """How many threads are inside `with at_once:` at the same time; `most` is the highest count seen."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.inside = self.most = 0
+
+    def __enter__(self):
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+
+    def __exit__(self, *exc_info):
+        with self.lock:
+            self.inside -= 1

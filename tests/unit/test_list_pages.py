@@ -22,6 +22,7 @@ from ansible_collections.puhuri.core.plugins.module_utils._client import PuhuriA
 from ansible_collections.puhuri.core.plugins.module_utils._parallel import together
 from ansible_collections.puhuri.core.plugins.module_utils._state_run import Allocation, StateRun
 
+from helpers import AtOnce
 from test_client import StubAdapter, paged
 
 TOKEN = 'fb580ac69b93b41650711f44ef3a699059aa5cbf'
@@ -87,21 +88,16 @@ def test_pages_answered_out_of_order_come_back_in_page_order():
 
 
 def test_at_most_parallel_pages_are_read_at_once():
-    running, peak = [0], [0]
-    lock = threading.Lock()
+    at_once = AtOnce()
     pages = paged(ITEMS * 2)  # ten pages
 
     def answer(request):
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        time.sleep(0.02)
-        with lock:
-            running[0] -= 1
+        with at_once:
+            time.sleep(0.02)
         return pages(request)
     client, dummy, dummy_sessions = make_client(answer)
     assert len(client.list(RESOURCES, parallel=3)) == 2000
-    assert peak[0] == 3
+    assert at_once.most == 3
 
 
 def test_a_page_failing_fails_the_whole_list_with_that_pages_error():

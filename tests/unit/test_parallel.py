@@ -16,6 +16,7 @@ import pytest
 
 from ansible_collections.puhuri.core.plugins.module_utils._client import PuhuriClient
 from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem
+from helpers import AtOnce
 
 TOKEN = 'fb580ac69b93b41650711f44ef3a699059aa5cbf'
 
@@ -43,19 +44,14 @@ def test_results_come_in_input_order_and_each_worker_has_its_own_session():
 
 
 def test_at_most_parallel_items_are_worked_on_at_once():
-    running, peak = [0], [0]
-    lock = threading.Lock()
+    at_once = AtOnce()
 
     def work(worker, item):
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        time.sleep(0.01)
-        with lock:
-            running[0] -= 1
+        with at_once:
+            time.sleep(0.01)
 
     each(client(), range(12), work, 3)
-    assert peak[0] == 3
+    assert at_once.most == 3
 
 
 def test_parallel_1_runs_in_this_thread_on_this_client():
