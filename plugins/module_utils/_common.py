@@ -118,6 +118,21 @@ def client_from_module(module):
     return client_from_options(module.params, module.warn)
 
 
+def read_src(module, **output):
+    """The text of the module's file src (UTF-8, read on the host the module runs on), or None without src; a file
+    that cannot be read fails the module naming src, with `output` (nothing sent yet)."""
+    path = module.params['src']
+    if path is None:
+        return None
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8')
+    except (IOError, OSError) as error:
+        module.fail_json(msg='src %s cannot be read: %s' % (path, error.strerror or error), changed=False, **output)
+    except UnicodeDecodeError as error:
+        module.fail_json(msg='src %s is not UTF-8 text: %s' % (path, error), changed=False, **output)
+
+
 def fail_bulk(module, failures, total, outcome, **output):
     """How a bulk task ends when some allocations failed: after all the others were done, one message naming each
     failure in input order. failures: (label, why) pairs; outcome: e.g. 'failed' ('2 of 5 allocations failed: ...')."""
@@ -132,4 +147,4 @@ def fail_api(module, error, **result):
 
 
 __all__ = ['PuhuriApiError', 'PuhuriModule', 'argument_spec', 'client_from_module', 'fail_api', 'fail_bulk', 'connection_problems',
-           'uuid_problem']
+           'read_src', 'uuid_problem']

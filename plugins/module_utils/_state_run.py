@@ -13,7 +13,7 @@ __metaclass__ = type
 
 from ansible_collections.puhuri.core.plugins.module_utils._uuids import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
-    PuhuriApiError, client_from_module, fail_api, fail_bulk, uuid_problem,
+    PuhuriApiError, client_from_module, fail_api, fail_bulk, read_src, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._lifecycle import (
     DECLARATION_KEYS, OPEN_ORDER_STATES, PENDING_START_DATE, RESOURCE_OK_ACTIONS, SLURM, DeclarationsFileError, declaration_problems,
@@ -463,20 +463,16 @@ def diff_of(result):
 def read_declarations(module):
     """The declarations of the file src (read on the host the module runs on), each as (where, item); [] without src.
     Their report bodies become no_log values, as those of allocations are by the argument spec."""
-    path = module.params.get('src')
-    if path is None:
+    text = read_src(module)
+    if text is None:
         return []
     try:
-        with open(path, 'rb') as handle:
-            items = file_declarations(handle.read().decode('utf-8'), path)
-    except (IOError, OSError) as error:
-        module.fail_json(msg='src %s cannot be read: %s' % (path, error.strerror or error), changed=False)
-    except UnicodeDecodeError as error:
-        module.fail_json(msg='src %s is not UTF-8 text: %s' % (path, error), changed=False)
+        items = file_declarations(text, module.params['src'])
     except DeclarationsFileError as error:
         module.fail_json(msg=str(error), changed=False)
     for _where, item in items:
-        for section in (item.get('report') or []) if isinstance(item, dict) and isinstance(item.get('report'), list) else []:
+        report = item.get('report') if isinstance(item, dict) else None
+        for section in report if isinstance(report, list) else []:
             if isinstance(section, dict) and section.get('body'):
                 module.no_log_values.add(str(section['body']))
     return items

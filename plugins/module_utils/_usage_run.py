@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from ansible_collections.puhuri.core.plugins.module_utils._uuids import normalize_uuid
 from ansible_collections.puhuri.core.plugins.module_utils._common import (
-    PuhuriApiError, client_from_module, fail_api, fail_bulk, uuid_problem,
+    PuhuriApiError, client_from_module, fail_api, fail_bulk, read_src, uuid_problem,
 )
 from ansible_collections.puhuri.core.plugins.module_utils._parallel import each, parallel_problem
 from ansible_collections.puhuri.core.plugins.module_utils._usage import (
@@ -469,17 +469,11 @@ def read_rows(module, output):
     """The rows of the task: those of rows, then those of the file src (read on the host the module runs on)."""
     params = module.params
     rows = list(params['rows'] or [])
-    if params['src'] is None:
+    text = read_src(module, results=[], **output)
+    if text is None:
         return rows
     try:
-        with open(params['src'], 'rb') as handle:
-            text = handle.read().decode('utf-8')
         rows.extend(parse_rows(text, params['format'], params['csv_delimiter'], params['src']))
-    except (IOError, OSError) as error:
-        module.fail_json(msg='src %s cannot be read: %s' % (params['src'], error.strerror or error), changed=False,
-                         results=[], **output)
-    except UnicodeDecodeError as error:
-        module.fail_json(msg='src %s is not UTF-8 text: %s' % (params['src'], error), changed=False, results=[], **output)
     except UsageRowsError as error:
         module.fail_json(msg=str(error), changed=False, results=[], **output)
     return rows
