@@ -478,10 +478,15 @@ def read_declarations(module):
     return items
 
 
+def single_form(params):
+    """True for the single form (uuid and the per-allocation options), False for the bulk form (allocations, src)."""
+    return params['allocations'] is None and params.get('src') is None
+
+
 def input_problems(params, file_items=()):
     """Every problem of the task's input, before any request: the declarations of allocations are named
     allocations[i], those of the file src '<src> item <n>'."""
-    if params['allocations'] is None and params.get('src') is None:
+    if single_form(params):
         items = [('', dict((key, params[key]) for key in ['uuid'] + ALLOCATION_KEYS))]
     else:
         items = [('allocations[%d]' % index, item) for index, item in enumerate(params['allocations'] or [])]
@@ -519,7 +524,7 @@ def policies_of(params):
 def run_module(module):
     """The whole task for the module's parameters: validate, run, and exit or fail the module."""
     params = module.params
-    single = params['allocations'] is None and params.get('src') is None
+    single = single_form(params)
     file_items = read_declarations(module)
     problems = input_problems(params, file_items)
     if problems:

@@ -15,9 +15,10 @@ allocations, a tenth of them waiting for the provider, and measures four cases; 
   4 usage again     the same, nothing to do
 with these clients: roles (the collection, puhuri_parallel P, the declarations in puhuri_allocations_file and the
 usage in puhuri_usage_file), rolesvars (the same, the declarations as the variable puhuri_allocations), (a) floor =
-baseline_floor.py (requests, fewest calls, one after the other), (c) concurrent floor = the same script with the same requests on P threads, (b) naive =
-naive_*.yml (one module run per allocation). With --naive-sample K, (b) runs on K allocations (the same share
-waiting), its requests are scaled by N/K and its time beyond the playbook's start-up too: rows marked "extrapolated".
+baseline_floor.py (requests, fewest calls, one after the other), (c) concurrent floor = the same script with the
+same requests on P threads, (b) naive = naive_*.yml (one module run per allocation). With --naive-sample K, (b) runs
+on K allocations (the same share waiting), its requests are scaled by N/K and its time beyond the playbook's start-up
+too: rows marked "extrapolated".
 Requests are counted from the emulator's log; memory is the peak of the whole process tree (see measure.py).
 --latency-ms delays every answer of the emulator, as a portal across a network does (0 measures the clients alone);
 repeat it (--latency-ms 0 --latency-ms 25 --latency-ms 50) for a table per latency. The ratios time / (a) and
@@ -143,11 +144,9 @@ class Bench(object):
         """The playbooks as README's Performance section recommends for a large site: the declarations in
         puhuri_allocations_file, the usage in puhuri_usage_file (both read by the module); with
         declarations_in_file=False the declarations are the variable puhuri_allocations (extra vars)."""
-        if declarations_in_file:
-            provision = self.write('roles-provision.json', dict(self.connection, puhuri_allocations_file=self.write(
-                'allocations.json', self.allocations)))
-        else:
-            provision = self.write('roles-provision.json', dict(self.connection, puhuri_allocations=self.allocations))
+        declared = ({'puhuri_allocations_file': self.write('allocations.json', self.allocations)} if declarations_in_file
+                    else {'puhuri_allocations': self.allocations})
+        provision = self.write('roles-provision.json', dict(self.connection, **declared))
         usage = self.write('roles-usage.json', dict(self.connection, puhuri_usage_file=self.usage_csv))
         return self.four_cases(lambda: self.playbook(os.path.join(REPO, 'playbooks', 'provision.yml'), provision),
                                lambda: self.playbook(os.path.join(REPO, 'playbooks', 'report_usage.yml'), usage))
